@@ -1,0 +1,100 @@
+"""Every setting of every service, read once from the environment.
+
+This is the only module that reads the environment. Entry points call
+``Settings()`` (or ``load_settings()``) once and pass the object down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+"""The checkout: local state defaults to ``var/`` and ``feedback/`` inside it."""
+
+
+def _default_data_dir() -> Path:
+    shared = ROOT.parent / "shared" / "data" / "rakuten"
+    return shared if shared.is_dir() else ROOT / "data"
+
+
+class Settings(BaseSettings):
+    """Configuration shared by the API, the model workers and the trainer."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # --- infrastructure -------------------------------------------------------
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis broker.")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means var/shelfwise.db.")
+    var_dir: Path = Field(ROOT / "var", description="Local state: models, images, database.")
+    model_dir: Path | None = Field(None, description="Model versions; default var/models.")
+    image_dir: Path | None = Field(None, description="Image store; default var/images.")
+    feedback_dir: Path = Field(ROOT / "feedback", description="Feedback CSV export.")
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Labelled data.")
+    vgg16_weights: Path | None = Field(None, description="ImageNet VGG16 no-top .h5 file.")
+
+    # --- API ------------------------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    frontend_host: str = "127.0.0.1"
+    frontend_port: int = 8080
+    api_url: str = Field("", description="Where the frontend finds the API; default from host/port.")
+    predict_timeout_s: float = Field(10.0, gt=0, description="How long /predict waits.")
+    max_upload_mb: float = Field(10.0, gt=0, description="Largest request body.")
+    max_image_pixels: int = Field(40_000_000, gt=0, description="Decompression-bomb cap.")
+    max_text_chars: int = Field(20_000, gt=0, description="Longest designation/description.")
+    backlog_limit: int = Field(1000, gt=0, description="Queued jobs before /predict sheds load.")
+    result_ttl_s: int = Field(86_400, gt=0, description="How long answers stay readable.")
+    redis_timeout_s: float = Field(2.0, gt=0, description="Connect/command timeout to Redis.")
+
+    # --- model workers --------------------------------------------------------
+    max_batch: int = Field(32, ge=1, le=512, description="Jobs per forward pass.")
+    tf_intra_threads: int = Field(0, ge=0, description="TensorFlow intra-op threads; 0 = auto.")
+    tf_inter_threads: int = Field(0, ge=0, description="TensorFlow inter-op threads; 0 = auto.")
+    heartbeat_s: float = Field(1.0, gt=0, description="Worker heartbeat period.")
+    claim_idle_ms: int = Field(5000, ge=100, description="Idle time before a job is reclaimed.")
+    max_deliveries: int = Field(3, ge=1, description="Deliveries before dead-lettering.")
+    worker_name: str = Field("", description="Consumer name; default host-pid.")
+
+    # --- logging --------------------------------------------------------------
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @model_validator(mode="after")
+    def _fill_derived(self) -> Settings:
+        self.var_dir = self.var_dir.resolve()
+        if self.model_dir is None:
+            self.model_dir = self.var_dir / "models"
+        if self.image_dir is None:
+            self.image_dir = self.var_dir / "images"
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'shelfwise.db'}"
+        if not self.api_url:
+            self.api_url = f"http://{self.api_host}:{self.api_port}"
+        if self.claim_idle_ms <= 2000 * self.heartbeat_s:
+            raise ValueError(
+                "CLAIM_IDLE_MS must exceed two heartbeats, or live workers lose their jobs"
+            )
+        return self
+
+    @property
+    def models_path(self) -> Path:
+        assert self.model_dir is not None
+        return self.model_dir
+
+    @property
+    def images_path(self) -> Path:
+        assert self.image_dir is not None
+        return self.image_dir
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (tests, CLIs)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
