@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,11 +34,15 @@ class Settings(BaseSettings):
     image_dir: Path | None = Field(None, description="Image store; default var/images.")
     feedback_dir: Path = Field(ROOT / "feedback", description="Feedback CSV export.")
     data_dir: Path = Field(default_factory=_default_data_dir, description="Labelled data.")
-    vgg16_weights: Path | None = Field(None, description="ImageNet VGG16 no-top .h5 file.")
+    vgg16_weights: str | None = Field(
+        None, description="ImageNet VGG16 no-top .h5 file; unset: Keras downloads its own; "
+        "'random': untrained conv base (tests and offline smoke runs only).")
 
     # --- API ------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_workers: int = Field(2, ge=1, description="gunicorn processes of the API.")
+    api_threads: int = Field(32, ge=1, description="Threads per API process (requests waiting).")
     frontend_host: str = "127.0.0.1"
     frontend_port: int = 8080
     api_url: str = Field("", description="Where the frontend finds the API; default from host/port.")
@@ -47,7 +51,7 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(40_000_000, gt=0, description="Decompression-bomb cap.")
     max_text_chars: int = Field(20_000, gt=0, description="Longest designation/description.")
     backlog_limit: int = Field(1000, gt=0, description="Queued jobs before /predict sheds load.")
-    result_ttl_s: int = Field(86_400, gt=0, description="How long answers stay readable.")
+    result_ttl_s: int = Field(3600, gt=0, description="How long answers stay readable.")
     redis_timeout_s: float = Field(2.0, gt=0, description="Connect/command timeout to Redis.")
 
     # --- model workers --------------------------------------------------------
@@ -58,10 +62,24 @@ class Settings(BaseSettings):
     claim_idle_ms: int = Field(5000, ge=100, description="Idle time before a job is reclaimed.")
     max_deliveries: int = Field(3, ge=1, description="Deliveries before dead-lettering.")
     worker_name: str = Field("", description="Consumer name; default host-pid.")
+    model_poll_s: float = Field(1.0, gt=0, description="How often workers look for a new model.")
+    inference_lock: Path | None = Field(
+        None, description="Lock file that makes workers on one machine take turns at "
+        "inference, so each may use every core without oversubscribing them.")
+
+    # --- trainer --------------------------------------------------------------
+    training_queue: str = Field("training", description="RQ queue of retrain/import jobs.")
+    mlflow_tracking_uri: str = Field(
+        "", description="MLflow server for training runs; empty: no MLflow logging.")
 
     # --- logging --------------------------------------------------------------
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
+
+    @field_validator("model_dir", "image_dir", "inference_lock", "vgg16_weights", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _fill_derived(self) -> Settings:
@@ -89,6 +107,16 @@ class Settings(BaseSettings):
     def images_path(self) -> Path:
         assert self.image_dir is not None
         return self.image_dir
+
+    @property
+    def features_path(self) -> Path:
+        """Cached VGG16 features on the model volume, keyed by image content hash."""
+        return self.models_path / "features"
+
+    @property
+    def tuned_params_path(self) -> Path:
+        """Best parameters found by ``trainer tune``: the defaults of the next ``train``."""
+        return self.models_path / "tuned.json"
 
     @property
     def max_upload_bytes(self) -> int:

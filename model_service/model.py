@@ -35,6 +35,13 @@ class ModelParams:
     image_dropout: float = 0.5
     num_classes: int = len(CODES)
     image_size: int = IMAGE_SIZE
+    # Training recipe (read by trainer.fit; no effect on the saved weights' shapes).
+    min_count: int = 2
+    text_label_smoothing: float = 0.1
+    image_label_smoothing: float = 0.1
+    text_class_weight_power: float = 1.0
+    image_class_weight_power: float = 1.0
+    warmup_fraction: float = 0.05
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -56,12 +63,20 @@ def build_text_model(params: ModelParams) -> keras.Model:
     return keras.Model(ids, probs, name="text_branch")
 
 
+RANDOM_WEIGHTS = "random"
+
+
 def build_vgg16_base(weights: Path | str | None, image_size: int = IMAGE_SIZE) -> keras.Model:
     """VGG16 without its top, ImageNet weights, frozen.
 
     ``weights`` is a local ``.h5`` file when given; otherwise Keras downloads its own.
+    ``"random"`` leaves the conv base untrained: for tests and offline smoke runs only.
     """
-    source = str(weights) if weights else "imagenet"
+    if weights == RANDOM_WEIGHTS:
+        keras.utils.set_random_seed(0)  # every process gets the same "random" base
+        source = None
+    else:
+        source = str(weights) if weights else "imagenet"
     base = keras.applications.VGG16(include_top=False, weights=source,
                                     input_shape=(image_size, image_size, 3))
     base.trainable = False

@@ -1,0 +1,84 @@
+"""The API's side of the predict stream: queue a job, wait for its answer.
+
+Queueing is one round trip: a Lua script checks the backlog, appends the job
+and records it as queued, atomically. Waiting is ``BLPOP`` on the job's reply
+list with a deadline: no polling.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from common import keys
+from common.schemas import PredictJob, dumps, loads, queued_state
+from common.settings import Settings
+
+_ENQUEUE = """
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
+local entry = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+return entry
+"""
+
+
+class BacklogFull(Exception):
+    """The queue holds as many jobs as it may; the caller should retry later."""
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    live: list[dict[str, Any]]
+
+    @property
+    def trained_versions(self) -> list[str]:
+        return sorted({w["model_version"] for w in self.live if w.get("trained")})
+
+
+class PredictBroker:
+    """Puts predict jobs on the stream and collects their answers."""
+
+    def __init__(self, settings: Settings, client: redis.Redis, blocking: redis.Redis) -> None:
+        self.client = client
+        self.blocking = blocking  # its socket time-out covers the longest BLPOP
+        self.backlog_limit = settings.backlog_limit
+        self.result_ttl_s = settings.result_ttl_s
+        self._enqueue = client.register_script(_ENQUEUE)
+
+    def submit(self, job: PredictJob) -> None:
+        """Queue ``job``; BacklogFull when the stream is at its limit."""
+        args: list[Any] = [self.backlog_limit, self.result_ttl_s,
+                           dumps(queued_state(job.job_id, job.enqueued_at))]
+        for field, value in job.to_fields().items():
+            args += [field, value]
+        entry = self._enqueue(keys=[keys.PREDICT_STREAM, keys.prediction(job.job_id)], args=args)
+        if entry is None:
+            raise BacklogFull()
+
+    def wait(self, job_id: str, timeout_s: float) -> dict[str, Any] | None:
+        """The job's answer, or None if none came within ``timeout_s``."""
+        popped = self.blocking.blpop([keys.reply(job_id)], timeout=max(timeout_s, 0.01))
+        return loads(popped[1]) if popped else None
+
+    def state(self, job_id: str) -> dict[str, Any] | None:
+        """What is known of a prediction: queued, done or failed; None if unknown."""
+        raw = self.client.get(keys.prediction(job_id))
+        return loads(raw) if raw else None
+
+    def backlog(self) -> int:
+        return int(self.client.xlen(keys.PREDICT_STREAM))
+
+    def workers(self) -> WorkerStatus:
+        """Workers whose heartbeat is alive; forgets those whose heartbeat expired."""
+        names = sorted(n.decode() for n in self.client.smembers(keys.WORKERS_SET))
+        if not names:
+            return WorkerStatus([])
+        beats = self.client.mget([keys.heartbeat(n) for n in names])
+        dead = [n for n, beat in zip(names, beats, strict=True) if beat is None]
+        if dead:
+            self.client.srem(keys.WORKERS_SET, *dead)
+        live = [json.loads(beat) for beat in beats if beat is not None]
+        return WorkerStatus(live)

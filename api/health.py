@@ -1,0 +1,45 @@
+"""``/health`` (the process is alive) and ``/ready`` (it can classify products)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from flask import Blueprint
+
+from api.services import services
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@bp.get("/ready")
+def ready() -> tuple[dict[str, Any], int]:
+    """Redis reachable, at least one live worker, a trained model loaded; 503 says which not."""
+    svc = services()
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        svc.redis.ping()
+        checks["redis"] = {"ok": True}
+        workers = svc.broker.workers()
+    except redis.RedisError as exc:
+        checks["redis"] = {"ok": False, "detail": f"Redis unreachable: {exc}"}
+        return {"ready": False, "checks": checks}, 503
+
+    checks["workers"] = {"ok": bool(workers.live), "live": len(workers.live),
+                         "names": [w["name"] for w in workers.live]}
+    if not workers.live:
+        checks["workers"]["detail"] = "No model worker is alive: start `python -m model_service`."
+    versions = workers.trained_versions
+    checks["model"] = {"ok": bool(versions), "versions": versions}
+    if workers.live and not versions:
+        checks["model"]["detail"] = (
+            "Workers serve an untrained model: no trained version exists yet. Put labelled "
+            f"products in DATA_DIR ({svc.settings.data_dir}) and run `python -m trainer "
+            "bootstrap`, or see the README's 'Data' section.")
+    ok = all(check["ok"] for check in checks.values())
+    return {"ready": ok, "checks": checks}, 200 if ok else 503

@@ -1,0 +1,287 @@
+"""The model worker: read predict jobs in batches, run the fusion model, answer.
+
+One loop per process. Under light load a batch of one goes straight through
+(``XREADGROUP`` returns as soon as a job is queued); under heavy load batches
+fill up by themselves. A heartbeat thread keeps the worker visible and its
+in-flight jobs fresh; a loader thread prepares a newly promoted model version,
+which the loop swaps in between two batches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from common import keys
+from common.model_store import production_version, version_path
+from common.schemas import MalformedJob, PredictJob, Timing, error_answer, success_answer
+from common.settings import Settings
+from model_service.consumer import Answer, Entry, StreamConsumer
+from model_service.predictor import Predictor, ProductInput
+from common.images import InvalidImage
+from model_service.preprocessing import clean_text, load_image
+
+logger = logging.getLogger(__name__)
+
+LoadModel = Callable[[str | None], Predictor]
+"""Builds the predictor for a production version name (None: nothing trained yet)."""
+
+
+class ModelWorker:
+    """A consumer of the predict stream that answers with one loaded model version."""
+
+    def __init__(self, settings: Settings, client: redis.Redis, load_model: LoadModel) -> None:
+        self.settings = settings
+        self.client = client
+        self.name = settings.worker_name or f"{socket.gethostname()}-{os.getpid()}"
+        self.consumer = StreamConsumer(client, self.name, settings)
+        self._load_model = load_model
+        self._wanted_version = production_version(settings.models_path)
+        self.predictor = load_model(self._wanted_version)
+        self._next_predictor: Predictor | None = None
+        self._in_flight: list[bytes] = []
+        self._stop = threading.Event()
+        self._lock_file = _open_lock(settings.inference_lock)
+        self.started_at = time.time()
+
+    # --- lifecycle ----------------------------------------------------------------
+
+    def request_stop(self, *_: object) -> None:
+        """Finish the current batch, answer and acknowledge it, then exit."""
+        if not self._stop.is_set():
+            logger.info("worker %s stopping after its current batch", self.name)
+        self._stop.set()
+
+    def run(self) -> None:
+        """Serve until ``request_stop`` (SIGTERM, SIGINT)."""
+        self._connect()
+        threads = [threading.Thread(target=self._heartbeat_loop, daemon=True, name="heartbeat"),
+                   threading.Thread(target=self._loader_loop, daemon=True, name="loader")]
+        for thread in threads:
+            thread.start()
+        logger.info("worker %s serving model %s (max batch %d)", self.name, self.predictor.name,
+                    self.settings.max_batch)
+        last_reclaim = 0.0
+        backoff = 0.1
+        while not self._stop.is_set():
+            try:
+                self._swap_if_ready()
+                if time.monotonic() - last_reclaim > self.settings.claim_idle_ms / 2000:
+                    last_reclaim = time.monotonic()
+                    self._reclaim()
+                entries = self.consumer.read(self.settings.max_batch, block_ms=500)
+                if entries:
+                    self.process(entries)
+                backoff = 0.1
+            except redis.ConnectionError as exc:
+                logger.warning("Redis unreachable (%s); retrying in %.1fs", exc, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                with contextlib.suppress(redis.RedisError):
+                    self.consumer.ensure_group()
+        self._leave()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+
+    def _connect(self) -> None:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.consumer.ensure_group()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or self._stop.is_set():
+                    raise
+                logger.warning("waiting for Redis at %s", self.settings.redis_url)
+                time.sleep(1)
+
+    def _leave(self) -> None:
+        with contextlib.suppress(redis.RedisError):
+            pipe = self.client.pipeline()
+            pipe.delete(keys.heartbeat(self.name))
+            pipe.srem(keys.WORKERS_SET, self.name)
+            pipe.execute()
+            pending = self.client.xpending_range(keys.PREDICT_STREAM, keys.WORKER_GROUP,
+                                                 min="-", max="+", count=1,
+                                                 consumername=self.name)
+            if not pending:  # deleting a consumer drops its pending jobs: only when it has none
+                self.client.xgroup_delconsumer(keys.PREDICT_STREAM, keys.WORKER_GROUP, self.name)
+        logger.info("worker %s stopped", self.name)
+
+    # --- the batch ---------------------------------------------------------------------
+
+    def process(self, entries: list[Entry]) -> None:
+        """Answer one batch; a bad job fails only itself, never its batch-mates."""
+        self._in_flight = [entry_id for entry_id, _ in entries]
+        received = time.time()
+        answers: list[Answer] = []
+        ready: list[tuple[bytes, PredictJob, ProductInput, float]] = []
+        for entry_id, fields in entries:
+            try:
+                job = PredictJob.from_fields(fields)
+            except MalformedJob as exc:
+                logger.error("rejecting malformed job %r: %s", entry_id, exc)
+                job_id = fields.get(b"id", b"").decode(errors="replace") or None
+                answers.append(Answer(entry_id, job_id,
+                                      error_answer(job_id or "", "malformed_job", str(exc))))
+                continue
+            started = time.perf_counter()
+            try:
+                item = self._prepare(job)
+            except InvalidImage as exc:
+                answers.append(Answer(entry_id, job.job_id,
+                                      error_answer(job.job_id, exc.code, str(exc))))
+                continue
+            ready.append((entry_id, job, item, (time.perf_counter() - started) * 1000))
+        answers += self._infer(ready, received)
+        self.consumer.answer(answers)
+        self._in_flight = []
+
+    def _prepare(self, job: PredictJob) -> ProductInput:
+        text = clean_text(job.designation, job.description)
+        image = None
+        if job.image is not None:
+            image = load_image(job.image, self.settings.max_image_pixels,
+                               size=self.predictor.version.params.image_size)
+        if not text and image is None:
+            raise InvalidImage("The product has neither text nor an image.", "empty_product")
+        return ProductInput(text, image)
+
+    def _infer(self, ready: list[tuple[bytes, PredictJob, ProductInput, float]],
+               received: float) -> list[Answer]:
+        if not ready:
+            return []
+        predictor = self.predictor
+        started = time.perf_counter()
+        try:
+            with self._inference_turn():
+                probs = predictor.predict([item for _, _, item, _ in ready])
+        except Exception:
+            if len(ready) == 1:
+                entry_id, job, _, _ = ready[0]
+                logger.exception("inference failed for job %s", job.job_id)
+                return [Answer(entry_id, job.job_id,
+                               error_answer(job.job_id, "inference_failed",
+                                            "The model could not classify this product."))]
+            # Find the culprit: each job alone, so the others still get their answers.
+            logger.warning("batch of %d failed; retrying its jobs one by one", len(ready))
+            return [a for one in ready for a in self._infer([one], received)]
+        inference_ms = (time.perf_counter() - started) * 1000
+        return [Answer(entry_id, job.job_id, success_answer(
+                    job.job_id, row.tolist(), item.modalities, predictor.name,
+                    Timing(queue_ms=max(0.0, (received - job.enqueued_at) * 1000),
+                           preprocess_ms=prep_ms, inference_ms=inference_ms)))
+                for (entry_id, job, item, prep_ms), row in zip(ready, probs, strict=True)]
+
+    @contextlib.contextmanager
+    def _inference_turn(self) -> Iterator[None]:
+        """Hold the machine-wide inference lock when one is configured.
+
+        Workers sharing cores then take turns at the forward pass, each using
+        all its threads, instead of slowing each other down.
+        """
+        if self._lock_file is None:
+            yield
+            return
+        fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+
+    def _reclaim(self) -> None:
+        retry, exhausted = self.consumer.reclaim(self.settings.max_batch)
+        if exhausted:
+            answers = []
+            for (entry_id, fields), deliveries in exhausted:
+                job_id = fields.get(b"id", b"").decode() or None
+                answers.append(Answer(entry_id, job_id, error_answer(
+                    job_id or "", "delivery_limit",
+                    f"The job was delivered {deliveries} times without an answer; "
+                    "it has been set aside.")))
+            self.consumer.dead_letter(exhausted, answers)
+        if retry:
+            self.process(retry)
+
+    # --- background threads -------------------------------------------------------------
+
+    def _heartbeat_loop(self) -> None:
+        ttl_ms = int(max(3 * self.settings.heartbeat_s, 1.0) * 1000)
+        while not self._stop.wait(self.settings.heartbeat_s):
+            try:
+                pipe = self.client.pipeline()
+                pipe.set(keys.heartbeat(self.name), json.dumps(self.describe()), px=ttl_ms)
+                pipe.sadd(keys.WORKERS_SET, self.name)
+                pipe.execute()
+                self.consumer.keep_alive(list(self._in_flight))
+            except redis.RedisError as exc:
+                logger.debug("heartbeat failed: %s", exc)
+
+    def _loader_loop(self) -> None:
+        while not self._stop.wait(self.settings.model_poll_s):
+            wanted = production_version(self.settings.models_path)
+            if wanted == self._wanted_version or wanted is None:
+                continue
+            try:
+                logger.info("loading model %s", wanted)
+                self._next_predictor = self._load_model(wanted)
+                self._wanted_version = wanted
+            except Exception:
+                logger.exception("could not load model %s; keeping %s", wanted,
+                                 self.predictor.name)
+                self._wanted_version = wanted  # do not retry a broken version in a loop
+
+    def _swap_if_ready(self) -> None:
+        if self._next_predictor is not None:
+            old, self.predictor, self._next_predictor = self.predictor, self._next_predictor, None
+            logger.info("switched model %s -> %s", old.name, self.predictor.name)
+
+    def describe(self) -> dict[str, Any]:
+        """What the heartbeat says about this worker (read by the API's /ready)."""
+        return {"name": self.name, "pid": os.getpid(), "model_version": self.predictor.name,
+                "trained": self.predictor.name != "untrained", "max_batch": self.settings.max_batch,
+                "started_at": self.started_at}
+
+
+def _open_lock(path: Path | None) -> Any:
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return open(path, "a+b")  # noqa: SIM115  (held for the process's lifetime)
+
+
+def model_loader(settings: Settings) -> LoadModel:
+    """Loads versions from the model volume, sharing one frozen VGG16 base between them."""
+    from model_service.model import build_vgg16_base
+    from model_service.version import load_version, untrained_version
+
+    bases: dict[int, Any] = {}  # frozen VGG16 by input size: versions share it
+
+    def load(version: str | None) -> Predictor:
+        if version is None:
+            logger.warning("no production model version yet: serving an untrained model")
+            loaded = untrained_version()
+        else:
+            loaded = load_version(version_path(settings.models_path, version))
+        size = loaded.params.image_size
+        if size not in bases:
+            bases[size] = build_vgg16_base(settings.vgg16_weights, size)
+        predictor = Predictor(loaded, bases[size])
+        predictor.warm_up()
+        return predictor
+
+    return load

@@ -1,0 +1,128 @@
+"""The serving stack as real processes: its own redis-server, gunicorn, model workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from common.local_redis import RedisServer, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+
+
+class Stack:
+    """API + workers on a private Redis; every process can be killed and restarted."""
+
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None) -> None:
+        self.workdir = workdir
+        self.redis = RedisServer()
+        self.api_port = free_port()
+        self.api: subprocess.Popen[bytes] | None = None
+        self.workers: dict[str, subprocess.Popen[bytes]] = {}
+        self.env = {
+            **os.environ,
+            "VAR_DIR": str(workdir / "var"),
+            "FEEDBACK_DIR": str(workdir / "feedback"),
+            "REDIS_URL": self.redis.url,
+            "API_HOST": "127.0.0.1",
+            "API_PORT": str(self.api_port),
+            "API_WORKERS": "1",
+            "API_THREADS": "64",
+            "VGG16_WEIGHTS": "random",
+            "TF_INTRA_THREADS": "1",
+            "TF_INTER_THREADS": "1",
+            "HEARTBEAT_S": "0.2",
+            "CLAIM_IDLE_MS": "1000",
+            "MODEL_POLL_S": "0.2",
+            "PREDICT_TIMEOUT_S": "10",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.workdir / "var" / "models"
+
+    def _log(self, name: str):  # type: ignore[no-untyped-def]
+        (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
+        return open(self.workdir / "logs" / f"{name}.log", "ab")  # noqa: SIM115
+
+    def start_api(self) -> None:
+        self.api = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "-c", "api/gunicorn_conf.py", "api.wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=self._log("api"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{self.url}/health", timeout=1)
+                return
+            except requests.ConnectionError:
+                if self.api.poll() is not None:
+                    raise RuntimeError(f"API exited: {self.read_log('api')}") from None
+                time.sleep(0.1)
+        raise RuntimeError("API did not start")
+
+    def start_worker(self, name: str, **env: str) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "model_service"], cwd=ROOT,
+            env={**self.env, "WORKER_NAME": name, **env},
+            stdout=self._log(name), stderr=subprocess.STDOUT)
+        self.workers[name] = process
+        return process
+
+    def wait_ready(self, workers: int = 1, timeout_s: float = 60) -> dict[str, object]:
+        """Until /ready reports ``workers`` live workers; returns its body."""
+        deadline = time.monotonic() + timeout_s
+        body: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            try:
+                body = requests.get(f"{self.url}/ready", timeout=2).json()
+                live = body.get("checks", {}).get("workers", {}).get("live", 0)  # type: ignore[union-attr]
+                if live >= workers:
+                    return body
+            except requests.RequestException:
+                pass
+            for name, process in self.workers.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"worker {name} exited: {self.read_log(name)}")
+            time.sleep(0.2)
+        raise RuntimeError(f"stack not ready: {body}")
+
+    def read_log(self, name: str) -> str:
+        path = self.workdir / "logs" / f"{name}.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def signal_worker(self, name: str, sig: int) -> None:
+        self.workers[name].send_signal(sig)
+
+    def start(self, workers: int = 2) -> Stack:
+        self.redis.start()
+        self.start_api()
+        for i in range(workers):
+            self.start_worker(f"w{i}")
+        self.wait_ready(workers)
+        return self
+
+    def stop(self) -> None:
+        for process in [*self.workers.values(), self.api]:
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in [*self.workers.values(), self.api]:
+            if process is not None:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        self.redis.stop()
