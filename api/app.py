@@ -24,15 +24,21 @@ def create_app(settings: Settings | None = None) -> Flask:
     client = connect(settings)
     blocking = connect(settings, blocking_s=settings.predict_timeout_s)
     app.extensions["shelfwise"] = Services(
-        settings=settings, redis=client, broker=PredictBroker(settings, client, blocking))
+        settings=settings, redis=client, broker=PredictBroker(settings, client, blocking)
+    )
 
     register_error_handlers(app)
 
     @app.errorhandler(redis.RedisError)
     def _broker_down(exc: redis.RedisError):  # type: ignore[no-untyped-def]
-        return app.handle_user_exception(ApiError(
-            503, "broker_unavailable", "The job broker is unreachable; retry shortly.",
-            headers={"Retry-After": "2"}))
+        return app.handle_user_exception(
+            ApiError(
+                503,
+                "broker_unavailable",
+                "The job broker is unreachable; retry shortly.",
+                headers={"Retry-After": "2"},
+            )
+        )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(predict.bp)

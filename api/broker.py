@@ -50,8 +50,11 @@ class PredictBroker:
 
     def submit(self, job: PredictJob) -> None:
         """Queue ``job``; BacklogFull when the stream is at its limit."""
-        args: list[Any] = [self.backlog_limit, self.result_ttl_s,
-                           dumps(queued_state(job.job_id, job.enqueued_at))]
+        args: list[Any] = [
+            self.backlog_limit,
+            self.result_ttl_s,
+            dumps(queued_state(job.job_id, job.enqueued_at)),
+        ]
         for field, value in job.to_fields().items():
             args += [field, value]
         entry = self._enqueue(keys=[keys.PREDICT_STREAM, keys.prediction(job.job_id)], args=args)

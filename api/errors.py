@@ -13,8 +13,14 @@ logger = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error answered as ``{"error": {"code", "message"}}`` with ``status``."""
 
-    def __init__(self, status: int, code: str, message: str,
-                 headers: dict[str, str] | None = None, **details: object) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        **details: object,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -47,8 +53,9 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         if status == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH")
-            return error_response(413, "payload_too_large",
-                                  f"The request body is larger than {limit:,} bytes.")
+            return error_response(
+                413, "payload_too_large", f"The request body is larger than {limit:,} bytes."
+            )
         return error_response(status, _http_code(exc), exc.description or exc.name)
 
     @app.errorhandler(Exception)

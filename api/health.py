@@ -30,8 +30,11 @@ def ready() -> tuple[dict[str, Any], int]:
         checks["redis"] = {"ok": False, "detail": f"Redis unreachable: {exc}"}
         return {"ready": False, "checks": checks}, 503
 
-    checks["workers"] = {"ok": bool(workers.live), "live": len(workers.live),
-                         "names": [w["name"] for w in workers.live]}
+    checks["workers"] = {
+        "ok": bool(workers.live),
+        "live": len(workers.live),
+        "names": [w["name"] for w in workers.live],
+    }
     if not workers.live:
         checks["workers"]["detail"] = "No model worker is alive: start `python -m model_service`."
     versions = workers.trained_versions
@@ -40,6 +43,7 @@ def ready() -> tuple[dict[str, Any], int]:
         checks["model"]["detail"] = (
             "Workers serve an untrained model: no trained version exists yet. Put labelled "
             f"products in DATA_DIR ({svc.settings.data_dir}) and run `python -m trainer "
-            "bootstrap`, or see the README's 'Data' section.")
+            "bootstrap`, or see the README's 'Data' section."
+        )
     ok = all(check["ok"] for check in checks.values())
     return {"ready": ok, "checks": checks}, 200 if ok else 503

@@ -38,18 +38,31 @@ def predict() -> tuple[dict[str, Any], int]:
     try:
         svc.broker.submit(job)
     except BacklogFull:
-        raise ApiError(503, "overloaded", "Too many products are waiting to be classified; "
-                       "retry shortly.", headers={"Retry-After": "1"}) from None
+        raise ApiError(
+            503,
+            "overloaded",
+            "Too many products are waiting to be classified; retry shortly.",
+            headers={"Retry-After": "1"},
+        ) from None
     answer = svc.broker.wait(job.job_id, svc.settings.predict_timeout_s)
     if answer is None:
         status_url = url_for("predict.get_prediction", prediction_id=job.job_id)
-        raise ApiError(504, "timeout", f"No answer within {svc.settings.predict_timeout_s:g} s; "
-                       f"it will be at {status_url} once ready.", prediction_id=job.job_id,
-                       status_url=status_url)
+        raise ApiError(
+            504,
+            "timeout",
+            f"No answer within {svc.settings.predict_timeout_s:g} s; "
+            f"it will be at {status_url} once ready.",
+            prediction_id=job.job_id,
+            status_url=status_url,
+        )
     if answer["status"] == "failed":
         error = answer["error"]
-        raise ApiError(FAILURE_STATUS.get(error["code"], 500), error["code"], error["message"],
-                       prediction_id=job.job_id)
+        raise ApiError(
+            FAILURE_STATUS.get(error["code"], 500),
+            error["code"],
+            error["message"],
+            prediction_id=job.job_id,
+        )
     answer["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return answer, 200
 
@@ -73,12 +86,20 @@ def parse_product(settings: Settings) -> PredictJob:
     elif request.is_json:
         designation, description, image = _from_json(request.get_json(silent=True))
     else:
-        raise ApiError(415, "unsupported_content_type", "Send multipart/form-data (fields "
-                       "designation, description, file image) or application/json.")
+        raise ApiError(
+            415,
+            "unsupported_content_type",
+            "Send multipart/form-data (fields "
+            "designation, description, file image) or application/json.",
+        )
     for name, value in (("designation", designation), ("description", description)):
         if len(value) > settings.max_text_chars:
-            raise ApiError(422, "text_too_long", f"{name} has {len(value):,} characters; at most "
-                           f"{settings.max_text_chars:,} are accepted.")
+            raise ApiError(
+                422,
+                "text_too_long",
+                f"{name} has {len(value):,} characters; at most "
+                f"{settings.max_text_chars:,} are accepted.",
+            )
     image = image or None  # an empty file part means no file was chosen
     if image is None and not designation.strip():
         raise ApiError(400, "missing_input", "Send an image, a designation, or both.")

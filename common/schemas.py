@@ -114,7 +114,11 @@ def success_answer(
 
 def error_answer(job_id: str, code: str, message: str) -> dict[str, Any]:
     """The answer document for a job that could not be classified."""
-    return {"status": "failed", "prediction_id": job_id, "error": {"code": code, "message": message}}
+    return {
+        "status": "failed",
+        "prediction_id": job_id,
+        "error": {"code": code, "message": message},
+    }
 
 
 def queued_state(job_id: str, enqueued_at: float) -> dict[str, Any]:

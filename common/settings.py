@@ -35,17 +35,21 @@ class Settings(BaseSettings):
     feedback_dir: Path = Field(ROOT / "feedback", description="Feedback CSV export.")
     data_dir: Path = Field(default_factory=_default_data_dir, description="Labelled data.")
     vgg16_weights: str | None = Field(
-        None, description="ImageNet VGG16 no-top .h5 file; unset: Keras downloads its own; "
-        "'random': untrained conv base (tests and offline smoke runs only).")
+        None,
+        description="ImageNet VGG16 no-top .h5 file; unset: Keras downloads its own; "
+        "'random': untrained conv base (tests and offline smoke runs only).",
+    )
 
     # --- API ------------------------------------------------------------------
-    api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    api_host: str = Field("127.0.0.1", description="Address the API listens on.")
+    api_port: int = Field(8000, description="Port of the API.")
     api_workers: int = Field(2, ge=1, description="gunicorn processes of the API.")
     api_threads: int = Field(32, ge=1, description="Threads per API process (requests waiting).")
-    frontend_host: str = "127.0.0.1"
-    frontend_port: int = 8080
-    api_url: str = Field("", description="Where the frontend finds the API; default from host/port.")
+    frontend_host: str = Field("127.0.0.1", description="Address the frontend listens on.")
+    frontend_port: int = Field(8080, description="Port of the frontend.")
+    api_url: str = Field(
+        "", description="Where the frontend finds the API; default from host/port."
+    )
     predict_timeout_s: float = Field(10.0, gt=0, description="How long /predict waits.")
     max_upload_mb: float = Field(10.0, gt=0, description="Largest request body.")
     max_image_pixels: int = Field(40_000_000, gt=0, description="Decompression-bomb cap.")
@@ -55,6 +59,7 @@ class Settings(BaseSettings):
     redis_timeout_s: float = Field(2.0, gt=0, description="Connect/command timeout to Redis.")
 
     # --- model workers --------------------------------------------------------
+    model_workers: int = Field(2, ge=1, description="Model workers `make run` starts.")
     max_batch: int = Field(32, ge=1, le=512, description="Jobs per forward pass.")
     tf_intra_threads: int = Field(0, ge=0, description="TensorFlow intra-op threads; 0 = auto.")
     tf_inter_threads: int = Field(0, ge=0, description="TensorFlow inter-op threads; 0 = auto.")
@@ -64,17 +69,22 @@ class Settings(BaseSettings):
     worker_name: str = Field("", description="Consumer name; default host-pid.")
     model_poll_s: float = Field(1.0, gt=0, description="How often workers look for a new model.")
     inference_lock: Path | None = Field(
-        None, description="Lock file that makes workers on one machine take turns at "
-        "inference, so each may use every core without oversubscribing them.")
+        None,
+        description="Lock file that makes workers on one machine take turns at "
+        "inference, so each may use every core without oversubscribing them.",
+    )
 
     # --- trainer --------------------------------------------------------------
     training_queue: str = Field("training", description="RQ queue of retrain/import jobs.")
     mlflow_tracking_uri: str = Field(
-        "", description="MLflow server for training runs; empty: no MLflow logging.")
+        "", description="MLflow server for training runs; empty: no MLflow logging."
+    )
 
     # --- logging --------------------------------------------------------------
-    log_level: str = "INFO"
-    log_format: Literal["text", "json"] = "text"
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="`text` for people, `json` for log collectors."
+    )
 
     @field_validator("model_dir", "image_dir", "inference_lock", "vgg16_weights", mode="before")
     @classmethod

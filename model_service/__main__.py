@@ -29,8 +29,11 @@ def main() -> None:
     configure_tensorflow(settings)
     from model_service.worker import ModelWorker, model_loader
 
-    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=settings.redis_timeout_s,
-                                  health_check_interval=30)
+    client = redis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=settings.redis_timeout_s,
+        health_check_interval=30,
+    )
     worker = ModelWorker(settings, client, model_loader(settings))
     worker.install_signal_handlers()
     logging.getLogger(__name__).info("model worker %s ready", worker.name)

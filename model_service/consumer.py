@@ -47,8 +47,7 @@ class StreamConsumer:
     def ensure_group(self) -> None:
         """Create the stream and the group if absent (idempotent; after a Redis restart too)."""
         try:
-            self.client.xgroup_create(keys.PREDICT_STREAM, keys.WORKER_GROUP, id="0",
-                                      mkstream=True)
+            self.client.xgroup_create(keys.PREDICT_STREAM, keys.WORKER_GROUP, id="0", mkstream=True)
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -56,8 +55,13 @@ class StreamConsumer:
     def read(self, count: int, block_ms: int) -> list[Entry]:
         """New jobs for this worker: up to ``count``, returning at once when any are queued."""
         try:
-            reply = self.client.xreadgroup(keys.WORKER_GROUP, self.name,
-                                           {keys.PREDICT_STREAM: ">"}, count=count, block=block_ms)
+            reply = self.client.xreadgroup(
+                keys.WORKER_GROUP,
+                self.name,
+                {keys.PREDICT_STREAM: ">"},
+                count=count,
+                block=block_ms,
+            )
         except redis.ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
@@ -76,8 +80,13 @@ class StreamConsumer:
         """
         try:
             cursor, claimed, *_ = self.client.xautoclaim(
-                keys.PREDICT_STREAM, keys.WORKER_GROUP, self.name, self.claim_idle_ms,
-                start_id=self._claim_cursor, count=count)
+                keys.PREDICT_STREAM,
+                keys.WORKER_GROUP,
+                self.name,
+                self.claim_idle_ms,
+                start_id=self._claim_cursor,
+                count=count,
+            )
         except redis.ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
@@ -94,13 +103,15 @@ class StreamConsumer:
                 exhausted.append((entry, deliveries))
             else:
                 retry.append(entry)
-        logger.warning("reclaimed %d job(s) from dead workers (%d exhausted)",
-                       len(entries), len(exhausted))
+        logger.warning(
+            "reclaimed %d job(s) from dead workers (%d exhausted)", len(entries), len(exhausted)
+        )
         return retry, exhausted
 
     def _deliveries(self, entry_id: bytes) -> int:
-        pending = self.client.xpending_range(keys.PREDICT_STREAM, keys.WORKER_GROUP,
-                                             min=entry_id, max=entry_id, count=1)
+        pending = self.client.xpending_range(
+            keys.PREDICT_STREAM, keys.WORKER_GROUP, min=entry_id, max=entry_id, count=1
+        )
         return int(pending[0]["times_delivered"]) if pending else 0
 
     def keep_alive(self, entry_ids: list[bytes]) -> None:
@@ -109,8 +120,9 @@ class StreamConsumer:
         ``XCLAIM ... JUSTID`` by the owner does not count as a delivery.
         """
         if entry_ids:
-            self.client.xclaim(keys.PREDICT_STREAM, keys.WORKER_GROUP, self.name, 0,
-                               entry_ids, justid=True)
+            self.client.xclaim(
+                keys.PREDICT_STREAM, keys.WORKER_GROUP, self.name, 0, entry_ids, justid=True
+            )
 
     def answer(self, answers: list[Answer]) -> None:
         """Store and push every answer, then acknowledge and delete the jobs, atomically."""

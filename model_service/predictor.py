@@ -30,8 +30,11 @@ class ProductInput:
 
     @property
     def modalities(self) -> list[str]:
-        return [m for m, present in ((IMAGE, self.image is not None), (TEXT, bool(self.text)))
-                if present]
+        return [
+            m
+            for m, present in ((IMAGE, self.image is not None), (TEXT, bool(self.text)))
+            if present
+        ]
 
 
 class Predictor:
@@ -56,8 +59,9 @@ class Predictor:
         )
 
     @classmethod
-    def load(cls, path: Path, vgg16_weights: Path | str | None,
-             vgg16_base: tf.keras.Model | None = None) -> Predictor:
+    def load(
+        cls, path: Path, vgg16_weights: Path | str | None, vgg16_base: tf.keras.Model | None = None
+    ) -> Predictor:
         """Load a version directory; pass ``vgg16_base`` to share one across versions."""
         base = vgg16_base if vgg16_base is not None else build_vgg16_base(vgg16_weights)
         return cls(load_version(path), base)
@@ -87,10 +91,22 @@ class Predictor:
         out = np.zeros((len(items), self.version.params.num_classes), dtype=np.float32)
         with_text = [i for i, item in enumerate(items) if item.text]
         with_image = [i for i, item in enumerate(items) if item.image is not None]
-        p_text = dict(zip(with_text, self.text_probs([items[i].text for i in with_text]),
-                          strict=True)) if with_text else {}
-        p_image = dict(zip(with_image, self.image_probs(
-            np.stack([items[i].image for i in with_image])), strict=True)) if with_image else {}
+        p_text = (
+            dict(zip(with_text, self.text_probs([items[i].text for i in with_text]), strict=True))
+            if with_text
+            else {}
+        )
+        p_image = (
+            dict(
+                zip(
+                    with_image,
+                    self.image_probs(np.stack([items[i].image for i in with_image])),
+                    strict=True,
+                )
+            )
+            if with_image
+            else {}
+        )
         for i in range(len(items)):
             out[i] = fuse(p_text.get(i), p_image.get(i), self.text_weight)
         return out

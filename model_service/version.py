@@ -29,9 +29,12 @@ class ModelVersion:
     text_weight: float
 
 
-def save_version(models_dir: Path, version: ModelVersion,
-                 extra_json: dict[str, Any] | None = None,
-                 extra_files: dict[str, Path] | None = None) -> Path:
+def save_version(
+    models_dir: Path,
+    version: ModelVersion,
+    extra_json: dict[str, Any] | None = None,
+    extra_files: dict[str, Path] | None = None,
+) -> Path:
     """Write ``version`` to ``models_dir/<name>`` atomically and return that path.
 
     Files go to a temporary sibling directory first, which is renamed into place
@@ -84,8 +87,14 @@ def load_version(path: Path) -> ModelVersion:
 def untrained_version(params: ModelParams | None = None) -> ModelVersion:
     """Randomly initialised heads: what a worker serves before any training."""
     params = params or ModelParams(vocab_size=2)
-    return ModelVersion("untrained", params, TextEncoder([]), build_text_model(params),
-                        build_image_head(params), text_weight=0.5)
+    return ModelVersion(
+        "untrained",
+        params,
+        TextEncoder([]),
+        build_text_model(params),
+        build_image_head(params),
+        text_weight=0.5,
+    )
 
 
 def _dump(path: Path, data: object) -> None:

@@ -25,12 +25,12 @@ from typing import Any
 import redis
 
 from common import keys
+from common.images import InvalidImage
 from common.model_store import production_version, version_path
 from common.schemas import MalformedJob, PredictJob, Timing, error_answer, success_answer
 from common.settings import Settings
 from model_service.consumer import Answer, Entry, StreamConsumer
 from model_service.predictor import Predictor, ProductInput
-from common.images import InvalidImage
 from model_service.preprocessing import clean_text, load_image
 
 logger = logging.getLogger(__name__)
@@ -67,12 +67,18 @@ class ModelWorker:
     def run(self) -> None:
         """Serve until ``request_stop`` (SIGTERM, SIGINT)."""
         self._connect()
-        threads = [threading.Thread(target=self._heartbeat_loop, daemon=True, name="heartbeat"),
-                   threading.Thread(target=self._loader_loop, daemon=True, name="loader")]
+        threads = [
+            threading.Thread(target=self._heartbeat_loop, daemon=True, name="heartbeat"),
+            threading.Thread(target=self._loader_loop, daemon=True, name="loader"),
+        ]
         for thread in threads:
             thread.start()
-        logger.info("worker %s serving model %s (max batch %d)", self.name, self.predictor.name,
-                    self.settings.max_batch)
+        logger.info(
+            "worker %s serving model %s (max batch %d)",
+            self.name,
+            self.predictor.name,
+            self.settings.max_batch,
+        )
         last_reclaim = 0.0
         backoff = 0.1
         while not self._stop.is_set():
@@ -115,9 +121,14 @@ class ModelWorker:
             pipe.delete(keys.heartbeat(self.name))
             pipe.srem(keys.WORKERS_SET, self.name)
             pipe.execute()
-            pending = self.client.xpending_range(keys.PREDICT_STREAM, keys.WORKER_GROUP,
-                                                 min="-", max="+", count=1,
-                                                 consumername=self.name)
+            pending = self.client.xpending_range(
+                keys.PREDICT_STREAM,
+                keys.WORKER_GROUP,
+                min="-",
+                max="+",
+                count=1,
+                consumername=self.name,
+            )
             if not pending:  # deleting a consumer drops its pending jobs: only when it has none
                 self.client.xgroup_delconsumer(keys.PREDICT_STREAM, keys.WORKER_GROUP, self.name)
         logger.info("worker %s stopped", self.name)
@@ -136,15 +147,17 @@ class ModelWorker:
             except MalformedJob as exc:
                 logger.error("rejecting malformed job %r: %s", entry_id, exc)
                 job_id = fields.get(b"id", b"").decode(errors="replace") or None
-                answers.append(Answer(entry_id, job_id,
-                                      error_answer(job_id or "", "malformed_job", str(exc))))
+                answers.append(
+                    Answer(entry_id, job_id, error_answer(job_id or "", "malformed_job", str(exc)))
+                )
                 continue
             started = time.perf_counter()
             try:
                 item = self._prepare(job)
             except InvalidImage as exc:
-                answers.append(Answer(entry_id, job.job_id,
-                                      error_answer(job.job_id, exc.code, str(exc))))
+                answers.append(
+                    Answer(entry_id, job.job_id, error_answer(job.job_id, exc.code, str(exc)))
+                )
                 continue
             ready.append((entry_id, job, item, (time.perf_counter() - started) * 1000))
         answers += self._infer(ready, received)
@@ -155,14 +168,18 @@ class ModelWorker:
         text = clean_text(job.designation, job.description)
         image = None
         if job.image is not None:
-            image = load_image(job.image, self.settings.max_image_pixels,
-                               size=self.predictor.version.params.image_size)
+            image = load_image(
+                job.image,
+                self.settings.max_image_pixels,
+                size=self.predictor.version.params.image_size,
+            )
         if not text and image is None:
             raise InvalidImage("The product has neither text nor an image.", "empty_product")
         return ProductInput(text, image)
 
-    def _infer(self, ready: list[tuple[bytes, PredictJob, ProductInput, float]],
-               received: float) -> list[Answer]:
+    def _infer(
+        self, ready: list[tuple[bytes, PredictJob, ProductInput, float]], received: float
+    ) -> list[Answer]:
         if not ready:
             return []
         predictor = self.predictor
@@ -174,18 +191,39 @@ class ModelWorker:
             if len(ready) == 1:
                 entry_id, job, _, _ = ready[0]
                 logger.exception("inference failed for job %s", job.job_id)
-                return [Answer(entry_id, job.job_id,
-                               error_answer(job.job_id, "inference_failed",
-                                            "The model could not classify this product."))]
+                return [
+                    Answer(
+                        entry_id,
+                        job.job_id,
+                        error_answer(
+                            job.job_id,
+                            "inference_failed",
+                            "The model could not classify this product.",
+                        ),
+                    )
+                ]
             # Find the culprit: each job alone, so the others still get their answers.
             logger.warning("batch of %d failed; retrying its jobs one by one", len(ready))
             return [a for one in ready for a in self._infer([one], received)]
         inference_ms = (time.perf_counter() - started) * 1000
-        return [Answer(entry_id, job.job_id, success_answer(
-                    job.job_id, row.tolist(), item.modalities, predictor.name,
-                    Timing(queue_ms=max(0.0, (received - job.enqueued_at) * 1000),
-                           preprocess_ms=prep_ms, inference_ms=inference_ms)))
-                for (entry_id, job, item, prep_ms), row in zip(ready, probs, strict=True)]
+        return [
+            Answer(
+                entry_id,
+                job.job_id,
+                success_answer(
+                    job.job_id,
+                    row.tolist(),
+                    item.modalities,
+                    predictor.name,
+                    Timing(
+                        queue_ms=max(0.0, (received - job.enqueued_at) * 1000),
+                        preprocess_ms=prep_ms,
+                        inference_ms=inference_ms,
+                    ),
+                ),
+            )
+            for (entry_id, job, item, prep_ms), row in zip(ready, probs, strict=True)
+        ]
 
     @contextlib.contextmanager
     def _inference_turn(self) -> Iterator[None]:
@@ -209,10 +247,18 @@ class ModelWorker:
             answers = []
             for (entry_id, fields), deliveries in exhausted:
                 job_id = fields.get(b"id", b"").decode() or None
-                answers.append(Answer(entry_id, job_id, error_answer(
-                    job_id or "", "delivery_limit",
-                    f"The job was delivered {deliveries} times without an answer; "
-                    "it has been set aside.")))
+                answers.append(
+                    Answer(
+                        entry_id,
+                        job_id,
+                        error_answer(
+                            job_id or "",
+                            "delivery_limit",
+                            f"The job was delivered {deliveries} times without an answer; "
+                            "it has been set aside.",
+                        ),
+                    )
+                )
             self.consumer.dead_letter(exhausted, answers)
         if retry:
             self.process(retry)
@@ -241,8 +287,7 @@ class ModelWorker:
                 self._next_predictor = self._load_model(wanted)
                 self._wanted_version = wanted
             except Exception:
-                logger.exception("could not load model %s; keeping %s", wanted,
-                                 self.predictor.name)
+                logger.exception("could not load model %s; keeping %s", wanted, self.predictor.name)
                 self._wanted_version = wanted  # do not retry a broken version in a loop
 
     def _swap_if_ready(self) -> None:
@@ -252,9 +297,14 @@ class ModelWorker:
 
     def describe(self) -> dict[str, Any]:
         """What the heartbeat says about this worker (read by the API's /ready)."""
-        return {"name": self.name, "pid": os.getpid(), "model_version": self.predictor.name,
-                "trained": self.predictor.name != "untrained", "max_batch": self.settings.max_batch,
-                "started_at": self.started_at}
+        return {
+            "name": self.name,
+            "pid": os.getpid(),
+            "model_version": self.predictor.name,
+            "trained": self.predictor.name != "untrained",
+            "max_batch": self.settings.max_batch,
+            "started_at": self.started_at,
+        }
 
 
 def _open_lock(path: Path | None) -> Any:

@@ -15,14 +15,25 @@ TINY_IMAGE_SIZE = 32
 def tiny_params(**overrides: object):
     from model_service.model import ModelParams
 
-    values = dict(vocab_size=64, seq_len=12, embed_dim=8, gru_units=4, image_hidden=16,
-                  image_size=TINY_IMAGE_SIZE)
+    values = dict(
+        vocab_size=64,
+        seq_len=12,
+        embed_dim=8,
+        gru_units=4,
+        image_hidden=16,
+        image_size=TINY_IMAGE_SIZE,
+    )
     values.update(overrides)
     return ModelParams(**values)  # type: ignore[arg-type]
 
 
-def make_tiny_version(models_dir: Path, name: str = "v1", text_weight: float = 0.5,
-                      promote: bool = True, seed: int = 0) -> Path:
+def make_tiny_version(
+    models_dir: Path,
+    name: str = "v1",
+    text_weight: float = 0.5,
+    promote: bool = True,
+    seed: int = 0,
+) -> Path:
     """A randomly initialised but complete model version, optionally put in production."""
     import keras
 
@@ -35,8 +46,9 @@ def make_tiny_version(models_dir: Path, name: str = "v1", text_weight: float = 0
     params = tiny_params()
     encoder = TextEncoder(["piscine", "livre", "console", "jeu"])
     params = tiny_params(vocab_size=encoder.size)
-    version = ModelVersion(name, params, encoder, build_text_model(params),
-                           build_image_head(params), text_weight)
+    version = ModelVersion(
+        name, params, encoder, build_text_model(params), build_image_head(params), text_weight
+    )
     path = save_version(models_dir, version)
     if promote:
         set_production(models_dir, name)
@@ -51,8 +63,13 @@ def noisy_jpeg(size: int = 300, seed: int = 0) -> bytes:
     return out.getvalue()
 
 
-def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), mode: str = "RGB",
-                color: tuple[int, ...] = (200, 30, 30), **save_args: object) -> bytes:
+def image_bytes(
+    fmt: str = "JPEG",
+    size: tuple[int, int] = (64, 48),
+    mode: str = "RGB",
+    color: tuple[int, ...] = (200, 30, 30),
+    **save_args: object,
+) -> bytes:
     """An encoded image of one colour with a darker stripe (so it is not uniform)."""
     image = Image.new(mode, size, color if mode != "L" else color[0])
     pixels = np.array(image)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from scripts.stack import Stack
 from tests.factories import make_tiny_version
-from tests.stack import Stack
 
 
 def start_stack(workdir: Path, workers: int = 2, **env: str) -> Stack:

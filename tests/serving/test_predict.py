@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from common.categories import CODES
+from scripts.stack import Stack
 from tests.factories import TINY_IMAGE_SIZE, image_bytes, noisy_jpeg
-from tests.stack import Stack
 
 
 def post(stack: Stack, **kwargs: object) -> requests.Response:
@@ -32,8 +32,11 @@ def assert_answer(body: dict, modalities: list[str]) -> None:
 
 
 def test_image_and_text(stack: Stack) -> None:
-    response = post(stack, data={"designation": "Piscine tubulaire", "description": "<b>8 m³</b>"},
-                    files={"image": ("p.jpg", image_bytes(), "image/jpeg")})
+    response = post(
+        stack,
+        data={"designation": "Piscine tubulaire", "description": "<b>8 m³</b>"},
+        files={"image": ("p.jpg", image_bytes(), "image/jpeg")},
+    )
     assert response.status_code == 200, response.text
     assert_answer(response.json(), ["image", "text"])
 
@@ -71,36 +74,74 @@ def test_unknown_prediction_is_404(stack: Stack) -> None:
 
 
 BAD_INPUTS = [
-    pytest.param({"data": {"description": "only a description"}}, 400, "missing_input",
-                 id="no-image-no-designation"),
+    pytest.param(
+        {"data": {"description": "only a description"}},
+        400,
+        "missing_input",
+        id="no-image-no-designation",
+    ),
     pytest.param({"data": {"designation": "   "}}, 400, "missing_input", id="blank-designation"),
-    pytest.param({"data": "plain", "headers": {"Content-Type": "text/plain"}}, 415,
-                 "unsupported_content_type", id="wrong-content-type"),
-    pytest.param({"data": b"{not json", "headers": {"Content-Type": "application/json"}}, 400,
-                 "invalid_json", id="broken-json"),
+    pytest.param(
+        {"data": "plain", "headers": {"Content-Type": "text/plain"}},
+        415,
+        "unsupported_content_type",
+        id="wrong-content-type",
+    ),
+    pytest.param(
+        {"data": b"{not json", "headers": {"Content-Type": "application/json"}},
+        400,
+        "invalid_json",
+        id="broken-json",
+    ),
     pytest.param({"json": ["a", "list"]}, 400, "invalid_json", id="json-not-object"),
     pytest.param({"json": {"designation": 12}}, 400, "invalid_field", id="json-wrong-type"),
-    pytest.param({"json": {"designation": "x", "image_base64": "@@@"}}, 400, "invalid_base64",
-                 id="bad-base64"),
-    pytest.param({"files": {"image": ("a.txt", b"hello, not an image", "text/plain")}}, 415,
-                 "unsupported_media_type", id="not-an-image"),
-    pytest.param({"files": {"image": ("a.bmp", image_bytes("BMP"), "image/bmp")}}, 415,
-                 "unsupported_media_type", id="bmp-not-accepted"),
-    pytest.param({"files": {"image": ("big.png", image_bytes("PNG", size=(9000, 9000)),
-                                      "image/png")}}, 413, "image_too_large", id="pixel-bomb"),
-    pytest.param({"files": {"image": ("cut.jpg", noisy_jpeg()[:20_000],
-                                      "image/jpeg")}}, 422, "invalid_image", id="truncated-jpeg"),
+    pytest.param(
+        {"json": {"designation": "x", "image_base64": "@@@"}},
+        400,
+        "invalid_base64",
+        id="bad-base64",
+    ),
+    pytest.param(
+        {"files": {"image": ("a.txt", b"hello, not an image", "text/plain")}},
+        415,
+        "unsupported_media_type",
+        id="not-an-image",
+    ),
+    pytest.param(
+        {"files": {"image": ("a.bmp", image_bytes("BMP"), "image/bmp")}},
+        415,
+        "unsupported_media_type",
+        id="bmp-not-accepted",
+    ),
+    pytest.param(
+        {"files": {"image": ("big.png", image_bytes("PNG", size=(9000, 9000)), "image/png")}},
+        413,
+        "image_too_large",
+        id="pixel-bomb",
+    ),
+    pytest.param(
+        {"files": {"image": ("cut.jpg", noisy_jpeg()[:20_000], "image/jpeg")}},
+        422,
+        "invalid_image",
+        id="truncated-jpeg",
+    ),
     pytest.param({"data": {"designation": "x" * 20_001}}, 422, "text_too_long", id="long-text"),
-    pytest.param({"data": {"designation": "x"},
-                  "files": {"image": ("huge.jpg", b"\xff\xd8" + b"0" * (11 * 1024 * 1024),
-                                      "image/jpeg")}}, 413, "payload_too_large",
-                 id="upload-cap"),
+    pytest.param(
+        {
+            "data": {"designation": "x"},
+            "files": {"image": ("huge.jpg", b"\xff\xd8" + b"0" * (11 * 1024 * 1024), "image/jpeg")},
+        },
+        413,
+        "payload_too_large",
+        id="upload-cap",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("request_args", "status", "code"), BAD_INPUTS)
-def test_bad_input_gets_a_clear_error(stack: Stack, request_args: dict, status: int,
-                                      code: str) -> None:
+def test_bad_input_gets_a_clear_error(
+    stack: Stack, request_args: dict, status: int, code: str
+) -> None:
     response = post(stack, **request_args)
     assert response.status_code == status, response.text
     error = response.json()["error"]
@@ -148,11 +189,17 @@ def test_fifty_concurrent_requests_each_get_their_own_answer(stack: Stack) -> No
     answers = [r.json() for r in responses]
     assert len({a["prediction_id"] for a in answers}) == 50
 
-    predictor = Predictor(load_version(stack.models_dir / "v1"),
-                          build_vgg16_base("random", TINY_IMAGE_SIZE))
-    expected = predictor.predict([
-        ProductInput(clean_text(title), load_image(image, size=TINY_IMAGE_SIZE) if image else None)
-        for title, image in products])
+    predictor = Predictor(
+        load_version(stack.models_dir / "v1"), build_vgg16_base("random", TINY_IMAGE_SIZE)
+    )
+    expected = predictor.predict(
+        [
+            ProductInput(
+                clean_text(title), load_image(image, size=TINY_IMAGE_SIZE) if image else None
+            )
+            for title, image in products
+        ]
+    )
     for answer, probs, (_, image) in zip(answers, expected, products, strict=True):
         assert answer["modalities"] == (["image", "text"] if image else ["text"])
         assert answer["category"]["code"] == CODES[int(np.argmax(probs))]

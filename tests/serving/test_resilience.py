@@ -21,9 +21,9 @@ import requests
 
 from common import keys
 from common.schemas import PredictJob
+from scripts.stack import Stack
 from tests.factories import make_tiny_version
 from tests.serving.conftest import start_stack
-from tests.stack import Stack
 
 
 @contextmanager
@@ -51,8 +51,12 @@ def pending_of(client: redis.Redis, consumer: str) -> int:
 
 
 def send_many(pool: ThreadPoolExecutor, stack: Stack, n: int) -> list[Future]:
-    return [pool.submit(requests.post, f"{stack.url}/predict",
-                        data={"designation": f"produit {i}"}, timeout=60) for i in range(n)]
+    return [
+        pool.submit(
+            requests.post, f"{stack.url}/predict", data={"designation": f"produit {i}"}, timeout=60
+        )
+        for i in range(n)
+    ]
 
 
 @pytest.fixture
@@ -66,7 +70,8 @@ def locked_stack(tmp_path: Path) -> Iterator[tuple[Stack, Path]]:
 
 
 def test_sigkill_mid_batch_jobs_are_answered_by_another_worker(
-        locked_stack: tuple[Stack, Path]) -> None:
+    locked_stack: tuple[Stack, Path],
+) -> None:
     stack, lock = locked_stack
     client = redis.Redis.from_url(stack.redis.url)
     with ThreadPoolExecutor(8) as pool:
@@ -108,15 +113,18 @@ def test_timeout_answers_504_and_the_late_answer_is_kept(tmp_path: Path) -> None
     stack = start_stack(tmp_path, workers=1, INFERENCE_LOCK=str(lock), PREDICT_TIMEOUT_S="1")
     try:
         with held(lock):
-            response = requests.post(f"{stack.url}/predict", data={"designation": "lent"},
-                                     timeout=30)
+            response = requests.post(
+                f"{stack.url}/predict", data={"designation": "lent"}, timeout=30
+            )
             assert response.status_code == 504
             error = response.json()["error"]
             assert error["code"] == "timeout"
             status_url = f"{stack.url}{error['status_url']}"
             assert requests.get(status_url, timeout=5).status_code == 202
-        late = wait_for(lambda: (r := requests.get(status_url, timeout=5)).status_code == 200
-                        and r, what="the late answer")
+        late = wait_for(
+            lambda: (r := requests.get(status_url, timeout=5)).status_code == 200 and r,
+            what="the late answer",
+        )
         assert late.json()["prediction_id"] == error["prediction_id"]
     finally:
         stack.stop()
@@ -171,9 +179,11 @@ def test_redis_down_gives_503_quickly_and_recovers_without_restarts(fresh_stack:
     assert ready.status_code == 503 and ready.json()["checks"]["redis"]["ok"] is False
 
     stack.redis.start()  # same port, empty: the group and scripts must come back by themselves
+
     def answered() -> bool:
         r = requests.post(f"{stack.url}/predict", data={"designation": "x"}, timeout=15)
         return r.status_code == 200
+
     wait_for(answered, timeout_s=30, what="recovery after Redis came back")
     assert stack.workers["w0"].poll() is None and stack.api is not None
     assert stack.api.poll() is None
@@ -185,15 +195,24 @@ def test_promoted_version_is_served_without_restart(stack: Stack) -> None:
     make_tiny_version(stack.models_dir, "v2", promote=False, seed=1)
     set_production(stack.models_dir, "v2")
     try:
+
         def serves_v2() -> bool:
-            answers = [requests.post(f"{stack.url}/predict", data={"designation": "x"},
-                                     timeout=10).json() for _ in range(4)]
+            answers = [
+                requests.post(f"{stack.url}/predict", data={"designation": "x"}, timeout=10).json()
+                for _ in range(4)
+            ]
             return all(a["model_version"] == "v2" for a in answers)
+
         wait_for(serves_v2, what="workers to switch to v2")
     finally:
         set_production(stack.models_dir, "v1")
-        wait_for(lambda: requests.get(f"{stack.url}/ready", timeout=5).json()["checks"]["model"]
-                 ["versions"] == ["v1"], what="workers back on v1")
+        wait_for(
+            lambda: (
+                requests.get(f"{stack.url}/ready", timeout=5).json()["checks"]["model"]["versions"]
+                == ["v1"]
+            ),
+            what="workers back on v1",
+        )
 
 
 def test_heartbeats_show_every_worker(stack: Stack) -> None:

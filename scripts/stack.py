@@ -62,7 +62,11 @@ class Stack:
     def start_api(self) -> None:
         self.api = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "-c", "api/gunicorn_conf.py", "api.wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=self._log("api"), stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log("api"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -76,9 +80,12 @@ class Stack:
 
     def start_worker(self, name: str, **env: str) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
-            [sys.executable, "-m", "model_service"], cwd=ROOT,
+            [sys.executable, "-m", "model_service"],
+            cwd=ROOT,
             env={**self.env, "WORKER_NAME": name, **env},
-            stdout=self._log(name), stderr=subprocess.STDOUT)
+            stdout=self._log(name),
+            stderr=subprocess.STDOUT,
+        )
         self.workers[name] = process
         return process
 
