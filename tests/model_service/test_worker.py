@@ -1,0 +1,83 @@
+"""One worker's batch handling against a real Redis: bad jobs fail alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import redis
+
+from common import keys
+from common.schemas import PredictJob
+from common.settings import Settings
+from tests.factories import image_bytes, make_tiny_version, noisy_jpeg
+
+
+@pytest.fixture
+def worker(settings: Settings, redis_client: redis.Redis):  # type: ignore[no-untyped-def]
+    from model_service.worker import ModelWorker, model_loader
+
+    settings = settings.model_copy(update={"vgg16_weights": "random", "worker_name": "solo"})
+    make_tiny_version(settings.models_path)
+    worker = ModelWorker(settings, redis_client, model_loader(settings))
+    worker.consumer.ensure_group()
+    return worker
+
+
+def answer_of(client: redis.Redis, job_id: str) -> dict:
+    raw = client.get(keys.prediction(job_id))
+    assert raw is not None, f"no answer for {job_id}"
+    return json.loads(raw)
+
+
+def test_a_bad_job_fails_alone_in_its_batch(worker, redis_client: redis.Redis) -> None:  # type: ignore[no-untyped-def]
+    jobs = [
+        PredictJob("good-1", "Piscine", image=image_bytes()),
+        PredictJob("bad-image", "Livre", image=noisy_jpeg()[:20_000]),
+        PredictJob("good-2", "Console"),
+    ]
+    for job in jobs:
+        redis_client.xadd(keys.PREDICT_STREAM, job.to_fields())
+    redis_client.xadd(keys.PREDICT_STREAM, {b"v": b"1", b"id": b"broken"})  # no timestamp
+
+    batch = worker.consumer.read(count=10, block_ms=100)
+    assert len(batch) == 4  # one batch holds them all
+    worker.process(batch)
+
+    assert answer_of(redis_client, "good-1")["modalities"] == ["image", "text"]
+    assert answer_of(redis_client, "good-2")["status"] == "done"
+    assert answer_of(redis_client, "bad-image")["error"]["code"] == "invalid_image"
+    assert answer_of(redis_client, "broken")["error"]["code"] == "malformed_job"
+    for job_id in ("good-1", "good-2", "bad-image", "broken"):
+        assert redis_client.llen(keys.reply(job_id)) == 1
+        assert redis_client.ttl(keys.reply(job_id)) > 0
+    assert redis_client.xlen(keys.PREDICT_STREAM) == 0  # acknowledged and deleted
+    assert redis_client.xpending(keys.PREDICT_STREAM, keys.WORKER_GROUP)["pending"] == 0
+
+
+def test_a_failing_forward_pass_is_retried_job_by_job(worker, redis_client: redis.Redis) -> None:  # type: ignore[no-untyped-def]
+    """If one product breaks the model, only that product's answer is an error."""
+    real_predict = worker.predictor.predict
+
+    def predict_unless_poisoned(items):  # type: ignore[no-untyped-def]
+        if any("poison" in item.text for item in items):
+            raise RuntimeError("the model choked")
+        return real_predict(items)
+
+    worker.predictor.predict = predict_unless_poisoned
+    for job in [
+        PredictJob("fine", "Piscine"),
+        PredictJob("toxic", "poison"),
+        PredictJob("also-fine", "Livre"),
+    ]:
+        redis_client.xadd(keys.PREDICT_STREAM, job.to_fields())
+    worker.process(worker.consumer.read(count=10, block_ms=100))
+    assert answer_of(redis_client, "fine")["status"] == "done"
+    assert answer_of(redis_client, "also-fine")["status"] == "done"
+    assert answer_of(redis_client, "toxic")["error"]["code"] == "inference_failed"
+
+
+def test_heartbeat_describes_the_worker(worker) -> None:  # type: ignore[no-untyped-def]
+    described = worker.describe()
+    assert described["name"] == "solo"
+    assert described["model_version"] == "v1" and described["trained"] is True
