@@ -36,7 +36,21 @@ lint: $(INSTALLED) ## ruff (lint + format check) and mypy on common/ and api/
 bench: $(INSTALLED) ## Measure the model and the served path; results in bench/results/
 	$(BIN)/python -m bench.serving
 
+EVAL_DATA ?= ../shared/data/rakuten
+EVAL_VAR ?= var/eval
+eval: $(INSTALLED) ## Import the shared train split into var/eval, train, score the val split; print the table
+	rm -rf $(EVAL_VAR)/shelfwise.db* $(EVAL_VAR)/images $(EVAL_VAR)/models/v* $(EVAL_VAR)/models/PRODUCTION
+	mkdir -p $(EVAL_VAR)
+	@export VAR_DIR=$(EVAL_VAR) VGG16_WEIGHTS=$${VGG16_WEIGHTS:-$(abspath ../shared/weights/vgg16_notop.h5)}; \
+	set -e; start=$$(date +%s); \
+	$(BIN)/python -m trainer import $(EVAL_DATA) --split train > $(EVAL_VAR)/import.json; \
+	$(BIN)/python -m trainer train --promote always > $(EVAL_VAR)/train.json; \
+	$(BIN)/python -m trainer evaluate --data $(EVAL_DATA) --split val --branches \
+		--output $(EVAL_VAR)/eval.json > /dev/null; \
+	$(BIN)/python -m trainer table $(EVAL_VAR)/eval.json; \
+	echo "make eval: $$(( $$(date +%s) - start )) s (results in $(EVAL_VAR)/)"
+
 clean: ## Remove local state (var/) and caches, keep the virtual environment
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache
 
-.PHONY: help install run test test-fast lint bench clean
+.PHONY: help install run test test-fast lint bench eval clean

@@ -2,31 +2,92 @@
 
 from __future__ import annotations
 
+import fcntl
+import logging
+
 import redis
 from flask import Flask
+from rq import Queue
+from sqlalchemy import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import health, predict
+from api import (
+    admin_jobs,
+    admin_logs,
+    admin_models,
+    admin_products,
+    auth,
+    docs,
+    health,
+    predict,
+    users,
+)
+from api.accounts import ensure_first_admin
+from api.authn import init_auth
 from api.broker import PredictBroker
 from api.errors import ApiError, register_error_handlers
+from api.ratelimit import LoginLimiter
+from api.recorder import PredictionLog, Recorder
 from api.services import Services
+from common.db import init_db, session_factory
+from common.orm import User
 from common.redis_client import connect
 from common.settings import Settings
 
+logger = logging.getLogger(__name__)
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """A configured API app; settings come from the environment unless given."""
+BLUEPRINTS = (
+    health,
+    predict,
+    auth,
+    users,
+    admin_products,
+    admin_jobs,
+    admin_models,
+    admin_logs,
+    docs,
+)
+
+
+def create_app(settings: Settings | None = None, *, record_predictions: bool = True) -> Flask:
+    """A configured API app; settings come from the environment unless given.
+
+    ``record_predictions=False`` leaves the recorder thread unstarted (tests
+    that drain the prediction log themselves).
+    """
     settings = settings or Settings()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
+    sessions = session_factory(_migrated_engine(settings))
     client = connect(settings)
     blocking = connect(settings, blocking_s=settings.predict_timeout_s)
-    app.extensions["shelfwise"] = Services(
-        settings=settings, redis=client, broker=PredictBroker(settings, client, blocking)
+    services = Services(
+        settings=settings,
+        redis=client,
+        broker=PredictBroker(settings, client, blocking),
+        sessions=sessions,
+        limiter=LoginLimiter(settings, client),
+        predictions=PredictionLog(client),
+        recorder=Recorder(connect(settings, blocking_s=2.0), sessions),
+        queue=Queue(
+            settings.training_queue,
+            connection=connect(settings, blocking_s=settings.import_wait_s + 1),
+        ),
     )
+    app.extensions["shelfwise"] = services
 
+    def load_user(user_id: int) -> User | None:
+        with sessions() as session:
+            return session.get(User, user_id)
+
+    init_auth(app, settings, load_user)
+    ensure_first_admin(sessions, settings)
     register_error_handlers(app)
 
     @app.errorhandler(redis.RedisError)
@@ -40,6 +101,19 @@ def create_app(settings: Settings | None = None) -> Flask:
             )
         )
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(predict.bp)
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)
+    if record_predictions:
+        services.recorder.start()
     return app
+
+
+def _migrated_engine(settings: Settings) -> Engine:
+    # Every API process migrates at start; a lock keeps two from racing on one database.
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.var_dir / ".migrate.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return init_db(settings)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

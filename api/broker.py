@@ -1,7 +1,7 @@
 """The API's side of the predict stream: queue a job, wait for its answer.
 
 Queueing is one round trip: a Lua script checks the backlog, appends the job
-and records it as queued, atomically. Waiting is ``BLPOP`` on the job's reply
+and records it as queued and who asked for it, atomically. Waiting is ``BLPOP`` on the job's reply
 list with a deadline: no polling.
 """
 
@@ -19,10 +19,16 @@ from common.settings import Settings
 
 _ENQUEUE = """
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
-local entry = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))
+local entry = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 5))
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[2])
 return entry
 """
+
+
+def text(raw: bytes | str) -> str:
+    """A Redis reply as text (this client returns bytes)."""
+    return raw.decode() if isinstance(raw, bytes) else raw
 
 
 class BacklogFull(Exception):
@@ -48,16 +54,24 @@ class PredictBroker:
         self.result_ttl_s = settings.result_ttl_s
         self._enqueue = client.register_script(_ENQUEUE)
 
-    def submit(self, job: PredictJob) -> None:
-        """Queue ``job``; BacklogFull when the stream is at its limit."""
+    def submit(self, job: PredictJob, owner: str = "") -> None:
+        """Queue ``job`` for ``owner`` (a user id, empty if anonymous); BacklogFull when full."""
         args: list[Any] = [
             self.backlog_limit,
             self.result_ttl_s,
             dumps(queued_state(job.job_id, job.enqueued_at)),
+            owner,
         ]
         for field, value in job.to_fields().items():
             args += [field, value]
-        entry = self._enqueue(keys=[keys.PREDICT_STREAM, keys.prediction(job.job_id)], args=args)
+        entry = self._enqueue(
+            keys=[
+                keys.PREDICT_STREAM,
+                keys.prediction(job.job_id),
+                keys.prediction_owner(job.job_id),
+            ],
+            args=args,
+        )
         if entry is None:
             raise BacklogFull()
 
@@ -71,12 +85,25 @@ class PredictBroker:
         raw = self.client.get(keys.prediction(job_id))
         return loads(raw) if raw else None
 
+    def owner(self, job_id: str) -> str | None:
+        """Who asked for a prediction still in Redis (user id, "" if anonymous), else None."""
+        raw = self.client.get(keys.prediction_owner(job_id))
+        return text(raw) if raw is not None else None
+
+    def mark_late(self, job_id: str) -> None:
+        """Remember that this prediction's answer came after its request gave up."""
+        self.client.set(keys.prediction_late(job_id), b"1", ex=self.result_ttl_s)
+
+    def take_late(self, job_id: str) -> bool:
+        """Whether the prediction was late; true once only, for the reader that records it."""
+        return self.client.getdel(keys.prediction_late(job_id)) is not None
+
     def backlog(self) -> int:
         return int(self.client.xlen(keys.PREDICT_STREAM))
 
     def workers(self) -> WorkerStatus:
         """Workers whose heartbeat is alive; forgets those whose heartbeat expired."""
-        names = sorted(n.decode() for n in self.client.smembers(keys.WORKERS_SET))
+        names = sorted(text(n) for n in self.client.smembers(keys.WORKERS_SET))
         if not names:
             return WorkerStatus([])
         beats = self.client.mget([keys.heartbeat(n) for n in names])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from common.events import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -61,4 +63,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         logger.exception("unhandled error")
+        services = app.extensions.get("shelfwise")
+        if services is not None:  # kept for GET /admin/logs too
+            record_event(
+                services.sessions,
+                "error",
+                f"{request.method} {request.path}: {type(exc).__name__}: {exc}"[:2000],
+                level="error",
+            )
         return error_response(500, "internal_error", "Something went wrong on our side.")

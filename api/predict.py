@@ -1,17 +1,25 @@
-"""``POST /predict`` and ``GET /predictions/<id>``: classify one product."""
+"""``POST /predict`` and ``GET /predictions/<id>``: classify one product.
+
+``/predict`` needs a token unless PREDICT_ANONYMOUS is set; an earlier
+prediction is shown to its owner and to admins only.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import logging
 import time
 from typing import Any
 
 from flask import Blueprint, request, url_for
 
+from api.authn import optional_user, require_user
 from api.broker import BacklogFull
 from api.errors import ApiError
+from api.predictions import read_prediction
+from api.recorder import record_from_answer
 from api.services import services
 from common.images import InvalidImage, open_image
 from common.schemas import PredictJob, new_job_id
@@ -34,9 +42,11 @@ def predict() -> tuple[dict[str, Any], int]:
     """Classify a product (multipart form or JSON) and wait for the answer."""
     started = time.perf_counter()
     svc = services()
+    user = optional_user() if svc.settings.predict_anonymous else require_user()
     job = parse_product(svc.settings)
+    owner = str(user.id) if user is not None else ""
     try:
-        svc.broker.submit(job)
+        svc.broker.submit(job, owner)
     except BacklogFull:
         raise ApiError(
             503,
@@ -45,7 +55,17 @@ def predict() -> tuple[dict[str, Any], int]:
             headers={"Retry-After": "1"},
         ) from None
     answer = svc.broker.wait(job.job_id, svc.settings.predict_timeout_s)
+    latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    record = {
+        "id": job.job_id,
+        "user_id": user.id if user is not None else None,
+        "created_at": job.enqueued_at,
+        "latency_ms": latency_ms,
+        **_input_hashes(job),
+    }
     if answer is None:
+        svc.broker.mark_late(job.job_id)
+        svc.predictions.append(record | {"status": "timeout"})
         status_url = url_for("predict.get_prediction", prediction_id=job.job_id)
         raise ApiError(
             504,
@@ -55,6 +75,7 @@ def predict() -> tuple[dict[str, Any], int]:
             prediction_id=job.job_id,
             status_url=status_url,
         )
+    svc.predictions.append(record | record_from_answer(answer))
     if answer["status"] == "failed":
         error = answer["error"]
         raise ApiError(
@@ -63,17 +84,30 @@ def predict() -> tuple[dict[str, Any], int]:
             error["message"],
             prediction_id=job.job_id,
         )
-    answer["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    answer["latency_ms"] = latency_ms
     return answer, 200
 
 
 @bp.get("/predictions/<prediction_id>")
 def get_prediction(prediction_id: str) -> tuple[dict[str, Any], int]:
     """An earlier prediction: 200 once answered, 202 while queued."""
-    state = services().broker.state(prediction_id)
-    if state is None:
-        raise ApiError(404, "not_found", f"No prediction with id '{prediction_id}'.")
+    svc = services()
+    user = optional_user() if svc.settings.predict_anonymous else require_user()
+    state = read_prediction(svc, prediction_id, user)
     return state, 202 if state["status"] == "queued" else 200
+
+
+def _input_hashes(job: PredictJob) -> dict[str, str | None]:
+    """What went in, as sha256 digests: enough to find repeats, nothing to leak."""
+
+    def digest(data: bytes | None) -> str | None:
+        return hashlib.sha256(data).hexdigest() if data else None
+
+    return {
+        "image_sha256": digest(job.image),
+        "designation_sha256": digest(job.designation.encode()),
+        "description_sha256": digest(job.description.encode()),
+    }
 
 
 def parse_product(settings: Settings) -> PredictJob:

@@ -6,8 +6,12 @@ from dataclasses import dataclass
 
 import redis
 from flask import current_app
+from rq import Queue
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.broker import PredictBroker
+from api.ratelimit import LoginLimiter
+from api.recorder import PredictionLog, Recorder
 from common.settings import Settings
 
 
@@ -16,6 +20,13 @@ class Services:
     settings: Settings
     redis: redis.Redis
     broker: PredictBroker
+    sessions: sessionmaker[Session]
+    limiter: LoginLimiter
+    predictions: PredictionLog
+    recorder: Recorder
+    queue: Queue
+    """The trainer's RQ queue (imports, retraining, evaluations); its client's socket
+    waits long enough for a job's result (IMPORT_WAIT_S)."""
 
 
 def services() -> Services:

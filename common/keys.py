@@ -27,3 +27,42 @@ def prediction(job_id: str) -> str:
 def heartbeat(worker: str) -> str:
     """Expiring key a live model worker refreshes; its value describes the worker."""
     return f"shelfwise:worker:{worker}"
+
+
+PREDICTION_LOG = "shelfwise:prediction-log"
+"""Stream of finished predictions awaiting their database record (drained in batches)."""
+
+RECORDER_GROUP = "recorders"
+
+TRAINING_LOCK = "shelfwise:training:current"
+"""Id of the retrain job that holds the one training slot."""
+
+
+def prediction_owner(job_id: str) -> str:
+    """Who asked for a prediction (user id, or empty for an anonymous client)."""
+    return f"shelfwise:prediction-owner:{job_id}"
+
+
+def prediction_late(job_id: str) -> str:
+    """Set when /predict gave up waiting: the late answer still has to be recorded."""
+    return f"shelfwise:prediction-late:{job_id}"
+
+
+def login_failures(username: str) -> str:
+    """Counter of failed logins for one username in the current window."""
+    return f"shelfwise:login:user:{username}"
+
+
+def login_attempts(address: str) -> str:
+    """Counter of logins from one client address in the current window."""
+    return f"shelfwise:login:addr:{address}"
+
+
+def job_alive(job_id: str) -> str:
+    """Expiring key a running admin job refreshes: its absence means the trainer died."""
+    return f"shelfwise:job-alive:{job_id}"
+
+
+def job_cancel(job_id: str) -> str:
+    """Set when an admin asked to cancel a job; the job stops at its next progress report."""
+    return f"shelfwise:job-cancel:{job_id}"

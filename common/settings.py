@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +58,79 @@ class Settings(BaseSettings):
     result_ttl_s: int = Field(3600, gt=0, description="How long answers stay readable.")
     redis_timeout_s: float = Field(2.0, gt=0, description="Connect/command timeout to Redis.")
 
+    # --- accounts and security (API) ------------------------------------------
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="`production` requires real secrets (JWT_SECRET_KEY) and refuses to start "
+        "without them; `development` makes a local one under VAR_DIR.",
+    )
+    jwt_secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key that signs access tokens (32+ characters); required in production.",
+    )
+    jwt_expires_s: int = Field(3600, gt=0, description="Lifetime of an access token.")
+    admin_username: str = Field(
+        "", description="First admin's name, created at start when no admin exists yet."
+    )
+    admin_password: SecretStr = Field(
+        SecretStr(""), description="First admin's password (read once, with ADMIN_USERNAME)."
+    )
+    predict_anonymous: bool = Field(False, description="Let clients without a token use /predict.")
+    login_max_failures_per_user: int = Field(
+        5, ge=1, description="Failed logins per username per window before 429."
+    )
+    login_max_attempts_per_address: int = Field(
+        30, ge=1, description="Logins per client address per window before 429."
+    )
+    login_window_s: int = Field(300, gt=0, description="Login rate-limit window.")
+    trusted_proxies: int = Field(
+        0,
+        ge=0,
+        description="Reverse proxies in front of the API whose X-Forwarded-For "
+        "is trusted for the client address.",
+    )
+
+    # --- admin API ------------------------------------------------------------
+    upload_dir: Path | None = Field(
+        None, description="Staged product uploads awaiting import; default var/uploads."
+    )
+    max_bulk_upload_mb: float = Field(
+        500.0, gt=0, description="Largest add-product-data request (CSV + images zip)."
+    )
+    max_zip_uncompressed_mb: float = Field(
+        2000.0, gt=0, description="Largest total size of an images zip once extracted."
+    )
+    max_zip_entries: int = Field(200_000, gt=0, description="Most files in an images zip.")
+    max_zip_ratio: float = Field(
+        100.0, gt=1, description="Highest compression ratio of a zip entry (zip bombs)."
+    )
+    max_csv_rows: int = Field(500_000, gt=0, description="Most rows in an uploaded CSV.")
+    import_wait_s: float = Field(
+        10.0, ge=0, description="How long a one-product upload waits for its import job."
+    )
+    import_timeout_s: int = Field(3600, gt=0, description="Time limit of an import job.")
+    retrain_timeout_s: int = Field(6 * 3600, gt=0, description="Time limit of a retrain job.")
+    evaluate_timeout_s: int = Field(3600, gt=0, description="Time limit of an evaluation job.")
+    job_alive_ttl_s: int = Field(
+        15,
+        ge=2,
+        description="A running job's liveness beat lasts this long; a job silent "
+        "for longer lost its trainer and is marked failed.",
+    )
+    job_result_ttl_s: int = Field(
+        7 * 24 * 3600, gt=0, description="How long finished admin jobs stay readable."
+    )
+    promotion_max_f1_drop: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Largest per-class F1 drop against production a promotion may bring "
+        "unless forced.",
+    )
+    latency_window: int = Field(
+        10_000, gt=0, description="Recorded predictions behind evaluate-model's latency."
+    )
+
     # --- model workers --------------------------------------------------------
     model_workers: int = Field(2, ge=1, description="Model workers `make run` starts.")
     max_batch: int = Field(32, ge=1, le=512, description="Jobs per forward pass.")
@@ -86,7 +159,9 @@ class Settings(BaseSettings):
         "text", description="`text` for people, `json` for log collectors."
     )
 
-    @field_validator("model_dir", "image_dir", "inference_lock", "vgg16_weights", mode="before")
+    @field_validator(
+        "model_dir", "image_dir", "upload_dir", "inference_lock", "vgg16_weights", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -98,6 +173,8 @@ class Settings(BaseSettings):
             self.model_dir = self.var_dir / "models"
         if self.image_dir is None:
             self.image_dir = self.var_dir / "images"
+        if self.upload_dir is None:
+            self.upload_dir = self.var_dir / "uploads"
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'shelfwise.db'}"
         if not self.api_url:
@@ -117,6 +194,15 @@ class Settings(BaseSettings):
     def images_path(self) -> Path:
         assert self.image_dir is not None
         return self.image_dir
+
+    @property
+    def uploads_path(self) -> Path:
+        assert self.upload_dir is not None
+        return self.upload_dir
+
+    @property
+    def max_bulk_upload_bytes(self) -> int:
+        return int(self.max_bulk_upload_mb * 1024 * 1024)
 
     @property
     def features_path(self) -> Path:

@@ -28,20 +28,26 @@ class ModelParams:
 
     vocab_size: int = 40_000
     seq_len: int = 96
-    embed_dim: int = 256
-    gru_units: int = 192
-    text_dropout: float = 0.4
+    embed_dim: int = 192
+    gru_units: int = 128
+    text_dropout: float = 0.5
     image_hidden: int = 512
-    image_dropout: float = 0.5
+    image_dropout: float = 0.7
     num_classes: int = len(CODES)
     image_size: int = IMAGE_SIZE
-    # Training recipe (read by trainer.fit; no effect on the saved weights' shapes).
-    min_count: int = 2
+    # Training recipe, read by trainer.fit; none of it changes the saved weights' shapes.
+    min_count: int = 2  # words seen once are split into subword pieces instead
+    embedding_init: str = "lsa"  # or "random"; see trainer.fit.text_embedding_init
+    token_dropout: float = 0.1  # share of training tokens hidden as "unknown" each batch
     text_label_smoothing: float = 0.1
-    image_label_smoothing: float = 0.1
-    text_class_weight_power: float = 1.0
+    text_class_weight_power: float = 1.0  # 1 = fully balanced, 0 = no class weights
+    distill_weight: float = 0.7  # share of teacher probabilities in the targets, when given
+    teacher_temperature: float = 4.0  # sharpens the teacher's SVM scores into probabilities
+    image_feature_norm: str = "feature"  # "feature", "global" or "none"
+    image_label_smoothing: float = 0.2
     image_class_weight_power: float = 1.0
-    warmup_fraction: float = 0.05
+    image_mixup: float = 0.0  # Beta(alpha, alpha) mixup of image features; 0 = off
+    warmup_fraction: float = 0.05  # of all planned steps, before the cosine decay
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)

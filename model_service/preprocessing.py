@@ -9,19 +9,21 @@ Nothing here imports TensorFlow, so the importer and the tests use it cheaply.
 from __future__ import annotations
 
 import html
-import io
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
+
+from common.images import InvalidImage, open_image
+
+__all__ = ["IMAGE_SIZE", "InvalidImage", "TextEncoder", "clean_text", "load_image", "tokenize",
+           "vgg16_input"]
 
 IMAGE_SIZE = 224
-ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "MPO"})
-"""MPO is how Pillow names JPEGs with extra frames (many phone photos)."""
 
 # ImageNet channel means in BGR order, as the caffe-converted VGG16 weights expect.
 _CAFFE_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
@@ -32,14 +34,6 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 PAD_ID = 0
 OOV_ID = 1
-
-
-class InvalidImage(ValueError):
-    """Bytes that are not an image we accept; the message is safe to show a user."""
-
-    def __init__(self, message: str, code: str = "invalid_image") -> None:
-        super().__init__(message)
-        self.code = code
 
 
 # --- text ---------------------------------------------------------------------
@@ -63,68 +57,149 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+SUBWORD_PREFIX = "##"
+"""Marks a piece that continues a word (WordPiece convention); word-initial pieces are bare."""
+
+MAX_PIECE_LEN = 6
+MAX_PIECES_PER_WORD = 4
+"""Long codes (EANs, references) would otherwise flood the sequence with pieces."""
+
+DEFAULT_PIECE_FRACTION = 0.2
+"""Share of the vocabulary given to subword pieces when ``fit`` is not told."""
+
+
 @dataclass
 class TextEncoder:
-    """Vocabulary mapping tokens to ids; 0 pads, 1 stands for unknown tokens."""
+    """Words and subword pieces mapped to ids; 0 pads, 1 stands for unknown tokens.
+
+    Words in the vocabulary map to one id each. Any other word is split greedily,
+    longest match first, into known pieces (a bare word-initial piece, then
+    ``##`` continuations), so rare words, typos and inflections still carry
+    meaning. A word that cannot be split becomes the unknown id.
+    """
 
     vocabulary: list[str]
+    pieces: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._index = {token: i + 2 for i, token in enumerate(self.vocabulary)}
+        self._tokens = ["[PAD]", "[UNK]", *self.vocabulary, *self.pieces]
+        self._index: dict[str, int] = {}
+        for i, token in enumerate(self._tokens[2:], start=2):
+            self._index.setdefault(token, i)  # a duplicate keeps its first id
+        self._words = set(self.vocabulary)
+        self._cache: dict[str, list[int]] = {}
 
     @property
     def size(self) -> int:
         """Number of ids, padding and unknown included (the Embedding's input_dim)."""
-        return len(self.vocabulary) + 2
+        return len(self.vocabulary) + len(self.pieces) + 2
 
     @classmethod
-    def fit(cls, texts: Iterable[str], max_tokens: int, min_count: int = 1) -> TextEncoder:
-        """The ``max_tokens - 2`` most frequent tokens seen at least ``min_count`` times."""
+    def fit(
+        cls,
+        texts: Iterable[str],
+        max_tokens: int,
+        min_count: int = 1,
+        *,
+        piece_fraction: float = DEFAULT_PIECE_FRACTION,
+    ) -> TextEncoder:
+        """At most ``max_tokens`` ids: frequent words plus subword pieces.
+
+        Words seen at least ``min_count`` times fill ``1 - piece_fraction`` of the
+        budget (most frequent first); the rest goes to the most frequent pieces of
+        the words' spellings (every single character seen first, so splitting
+        rarely fails). Words left out of the budget use pieces too.
+        """
         counts = Counter(token for text in texts for token in tokenize(text))
+        budget = max(0, max_tokens - 2)
+        n_pieces = min(budget, round(budget * piece_fraction))
         frequent = [t for t, n in counts.most_common() if n >= min_count]
-        return cls(sorted(frequent[: max(0, max_tokens - 2)], key=lambda t: (-counts[t], t)))
+        words = sorted(frequent[: budget - n_pieces], key=lambda t: (-counts[t], t))
+        return cls(words, _top_pieces(counts, n_pieces, exclude=set(words)))
 
     def encode(self, texts: Sequence[str], seq_len: int) -> np.ndarray:
         """Ids of each text, truncated or right-padded to ``seq_len``: int32 (n, seq_len)."""
         ids = np.full((len(texts), seq_len), PAD_ID, dtype=np.int32)
         for row, text in enumerate(texts):
-            tokens = tokenize(text)[:seq_len]
-            ids[row, : len(tokens)] = [self._index.get(t, OOV_ID) for t in tokens]
+            tokens: list[int] = []
+            for word in tokenize(text):
+                tokens.extend(self._word_ids(word))
+                if len(tokens) >= seq_len:
+                    break
+            tokens = tokens[:seq_len]
+            ids[row, : len(tokens)] = tokens
+        return ids
+
+    def split(self, word: str) -> list[str]:
+        """The tokens one lower-cased word becomes (itself, pieces, or the unknown marker)."""
+        return [self._tokens[i] for i in self._word_ids(word)]
+
+    def _word_ids(self, word: str) -> list[int]:
+        index = self._index.get(word) if word in self._words else None
+        if index is not None:
+            return [index]
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = self._pieces_of(word)
+            if len(self._cache) < 200_000:
+                self._cache[word] = cached
+        return cached
+
+    def _pieces_of(self, word: str) -> list[int]:
+        """Greedy longest-match split; ``[OOV_ID]`` when some part has no piece."""
+        if not self.pieces:
+            return [OOV_ID]
+        ids: list[int] = []
+        start = 0
+        while start < len(word) and len(ids) < MAX_PIECES_PER_WORD:
+            prefix = SUBWORD_PREFIX if start else ""
+            for end in range(min(len(word), start + MAX_PIECE_LEN), start, -1):
+                piece_id = self._index.get(prefix + word[start:end])
+                if piece_id is not None:
+                    ids.append(piece_id)
+                    start = end
+                    break
+            else:
+                return [OOV_ID]
         return ids
 
     def to_dict(self) -> dict[str, object]:
-        return {"kind": "word", "vocabulary": self.vocabulary}
+        return {"kind": "wordpiece", "vocabulary": self.vocabulary, "pieces": self.pieces}
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> TextEncoder:
-        vocabulary = data.get("vocabulary")
-        if data.get("kind") != "word" or not isinstance(vocabulary, list):
-            raise ValueError("not a word vocabulary")
-        return cls([str(t) for t in vocabulary])
+        vocabulary, pieces = data.get("vocabulary"), data.get("pieces", [])
+        kind = data.get("kind")
+        if kind not in ("word", "wordpiece") or not isinstance(vocabulary, list):
+            raise ValueError("not a TextEncoder vocabulary")
+        if not isinstance(pieces, list):
+            raise ValueError("TextEncoder pieces must be a list")
+        return cls([str(t) for t in vocabulary], [str(p) for p in pieces])
+
+
+def _top_pieces(counts: Counter[str], n_pieces: int, exclude: set[str]) -> list[str]:
+    """The ``n_pieces`` most frequent word-initial and ``##`` continuation substrings.
+
+    Counted over distinct words (not occurrences), since pieces serve the rare words
+    that frequent ones say little about. Single characters come
+    first so any word made of seen characters can be split. Pieces spelled like a
+    word in ``exclude`` are left out: the word's id serves for both.
+    """
+    if n_pieces <= 0:
+        return []
+    chars: Counter[str] = Counter()
+    longer: Counter[str] = Counter()
+    for word in counts:
+        for start in range(len(word)):
+            prefix = SUBWORD_PREFIX if start else ""
+            chars[prefix + word[start]] += 1
+            for end in range(start + 2, min(len(word), start + MAX_PIECE_LEN) + 1):
+                longer[prefix + word[start:end]] += 1
+    ranked = [p for p, _ in chars.most_common()] + [p for p, _ in longer.most_common()]
+    return [p for p in ranked if p not in exclude][:n_pieces]
 
 
 # --- images -------------------------------------------------------------------
-
-
-def open_image(data: bytes, max_pixels: int) -> Image.Image:
-    """Open and check an image without decoding its pixels (cheap: reads the header).
-
-    Raises InvalidImage for unknown formats and for pixel counts over ``max_pixels``
-    (decompression bombs).
-    """
-    try:
-        image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise InvalidImage("Not a readable image (JPEG, PNG, WebP or GIF).",
-                           "unsupported_media_type") from exc
-    if image.format not in ALLOWED_FORMATS:
-        raise InvalidImage(f"Image format {image.format} is not accepted; "
-                           "send JPEG, PNG, WebP or GIF.", "unsupported_media_type")
-    width, height = image.size
-    if width * height > max_pixels:
-        raise InvalidImage(f"Image is {width}x{height} pixels; the limit is {max_pixels} pixels.",
-                           "image_too_large")
-    return image
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

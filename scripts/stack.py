@@ -67,12 +67,12 @@ class Stack:
             stdout=self._log("api"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.url}/health", timeout=1)
+                requests.get(f"{self.url}/health", timeout=5)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 if self.api.poll() is not None:
                     raise RuntimeError(f"API exited: {self.read_log('api')}") from None
                 time.sleep(0.1)

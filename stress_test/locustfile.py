@@ -1,7 +1,9 @@
 """Load for the predict path: ``locust -f stress_test/locustfile.py --host http://127.0.0.1:8000``.
 
-A mix of photo + text and text-only products, with think time. Real product
-photos come from SHELFWISE_STRESS_IMAGES (a folder of JPEGs) when set.
+Each user logs in once (SHELFWISE_USERNAME / SHELFWISE_PASSWORD; without them
+it calls /predict anonymously, which needs PREDICT_ANONYMOUS=true on the API),
+then sends a mix of photo + text and text-only products, with think time. Real
+product photos come from SHELFWISE_STRESS_IMAGES (a folder of JPEGs) when set.
 """
 
 from __future__ import annotations
@@ -43,6 +45,16 @@ PHOTOS = _photos()
 
 class Seller(HttpUser):
     wait_time = between(0.5, 2.0)
+
+    def on_start(self) -> None:
+        username = os.environ.get("SHELFWISE_USERNAME")
+        if username:
+            response = self.client.post(
+                "/auth/login",
+                json={"username": username, "password": os.environ.get("SHELFWISE_PASSWORD", "")},
+            )
+            response.raise_for_status()
+            self.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
 
     @task(3)
     def photo_and_text(self) -> None:

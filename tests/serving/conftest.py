@@ -12,7 +12,8 @@ from tests.factories import make_tiny_version
 
 
 def start_stack(workdir: Path, workers: int = 2, **env: str) -> Stack:
-    stack = Stack(workdir, env)
+    # These tests are about the predict path, not accounts: no token needed.
+    stack = Stack(workdir, {"PREDICT_ANONYMOUS": "true", **env})
     make_tiny_version(stack.models_dir)
     try:
         return stack.start(workers)

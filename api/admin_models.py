@@ -1,0 +1,70 @@
+"""``/admin/models``, ``/admin/models/<v>/promote`` and ``/admin/evaluate-model``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g
+
+from api import jobs, versions
+from api.authn import guard_admin_blueprint
+from api.bodies import json_body
+from api.errors import ApiError
+from api.queries import arg
+from api.services import services
+from common.events import record_event
+
+bp = Blueprint("models", __name__, url_prefix="/admin")
+
+
+bp.before_request(guard_admin_blueprint)
+
+
+@bp.get("/models")
+def list_models() -> dict[str, Any]:
+    """Versions with metrics, parameters, provenance, and which one serves."""
+    svc = services()
+    with svc.sessions() as session:
+        return versions.list_versions(svc, session)
+
+
+@bp.post("/models/<version>/promote")
+def promote(version: str) -> dict[str, Any]:
+    """Promote (or roll back to) ``version``; body ``{"force": true}`` skips the gate."""
+    body = json_body(optional=True)
+    force = body.get("force", False)
+    if not isinstance(force, bool):
+        raise ApiError(400, "invalid_field", "force must be true or false.")
+    return versions.promote(services(), version, force, g.admin.username)
+
+
+@bp.get("/evaluate-model")
+def evaluate_model() -> tuple[dict[str, Any], int]:
+    """Production's scores and latency; ``?data=recent`` queues a job on fresh products."""
+    svc = services()
+    data = arg("data", str, "evaluation_set")
+    if data == "evaluation_set":
+        return versions.evaluation(svc), 200
+    if data != "recent":
+        raise ApiError(400, "invalid_query", "data is 'recent' or absent.")
+    version = versions.evaluation(svc)["version"]
+    job = jobs.enqueue(
+        svc,
+        "evaluate_recent",
+        {"version": version},
+        g.admin.username,
+        timeout_s=svc.settings.evaluate_timeout_s,
+    )
+    record_event(
+        svc.sessions,
+        "evaluation",
+        f"evaluation of {version} on recent data queued",
+        actor=g.admin.username,
+        subject=job.id,
+    )
+    return {
+        "job_id": job.id,
+        "status_url": f"/admin/jobs/{job.id}",
+        "state": "queued",
+        "version": version,
+    }, 202

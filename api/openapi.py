@@ -1,0 +1,505 @@
+"""The OpenAPI 3.1 document of the whole API, served at ``/openapi.json``.
+
+Written by hand beside the views; ``tests/api/test_openapi.py`` checks that it
+is valid and that its paths and methods are exactly the app's routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.categories import CODES
+
+ERROR_CODES = {
+    400: "Bad request (missing or malformed input).",
+    401: "No token, or a bad, expired or deactivated one.",
+    403: "Authenticated, but not allowed (admins only, or not the owner).",
+    404: "No such resource.",
+    409: "Conflicts with the current state.",
+    413: "Too large.",
+    415: "Wrong content type or media type.",
+    422: "Well-formed but refused.",
+    429: "Too many attempts.",
+    503: "The broker or the model is unavailable.",
+    504: "No answer in time.",
+}
+
+
+def _json(schema: dict[str, Any] | str) -> dict[str, Any]:
+    if isinstance(schema, str):
+        schema = {"$ref": f"#/components/schemas/{schema}"}
+    return {"application/json": {"schema": schema}}
+
+
+def _responses(ok: dict[int, tuple[str, Any]], *errors: int) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        str(status): {"description": text, "content": _json(schema)}
+        for status, (text, schema) in ok.items()
+    }
+    for status in errors:
+        out[str(status)] = {"description": ERROR_CODES[status], "content": _json("Error")}
+    return out
+
+
+def _op(
+    summary: str,
+    tag: str,
+    responses: dict[str, Any],
+    *,
+    auth: str | None = "bearer",
+    params: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
+    op["security"] = [{"bearer": []}] if auth == "bearer" else [{}, {"bearer": []}] if auth else []
+    if params:
+        op["parameters"] = params
+    if body:
+        op["requestBody"] = body
+    return op
+
+
+def _path_param(name: str, pattern: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if pattern:
+        schema["pattern"] = pattern
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+PAGE = [
+    _query("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 500}, "Items per page."),
+]
+ADMIN = (401, 403)
+OBJECT = {"type": "object"}
+
+
+def _page_of(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "pages"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+            "pages": {"type": "integer"},
+        },
+    }
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
+    },
+    "Credentials": {
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+    },
+    "Token": {
+        "type": "object",
+        "required": ["access_token", "token_type", "expires_in", "role"],
+        "properties": {
+            "access_token": {"type": "string"},
+            "token_type": {"const": "Bearer"},
+            "expires_in": {"type": "integer"},
+            "role": {"enum": ["user", "admin"]},
+            "username": {"type": "string"},
+        },
+    },
+    "NewUser": {
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {
+            "username": {"type": "string"},
+            "password": {"type": "string", "description": "12+ characters, 3 classes."},
+            "role": {"enum": ["user", "admin"], "default": "user"},
+        },
+    },
+    "User": {
+        "type": "object",
+        "required": ["id", "username", "role", "active"],
+        "properties": {
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+            "role": {"enum": ["user", "admin"]},
+            "active": {"type": "boolean"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "last_login_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "Product": {
+        "type": "object",
+        "properties": {
+            "designation": {"type": "string"},
+            "description": {"type": "string"},
+            "image_base64": {"type": "string", "description": "JSON only."},
+        },
+    },
+    "Prediction": {
+        "type": "object",
+        "required": ["prediction_id", "status"],
+        "properties": {
+            "prediction_id": {"type": "string"},
+            "status": {"enum": ["queued", "done", "failed", "timeout"]},
+            "category": {"type": "object"},
+            "confidence": {"type": "number"},
+            "top5": {"type": "array", "items": OBJECT},
+            "modalities": {"type": "array", "items": {"enum": ["image", "text"]}},
+            "model_version": {"type": "string"},
+            "latency_ms": {"type": "number"},
+        },
+    },
+    "Job": {
+        "type": "object",
+        "required": ["job_id", "status_url"],
+        "properties": {
+            "job_id": {"type": "string"},
+            "status_url": {"type": "string"},
+            "state": {"type": "string"},
+            "kind": {"type": ["string", "null"]},
+            "progress": OBJECT,
+            "params": OBJECT,
+            "result": {},
+            "error": {"type": ["string", "null"]},
+        },
+    },
+    "RetrainRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "epochs": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "image_epochs": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "batch_size": {"type": "integer", "minimum": 1, "maximum": 4096},
+            "image_batch_size": {"type": "integer", "minimum": 1, "maximum": 4096},
+            "patience": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "image_patience": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "learning_rate": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+            "image_learning_rate": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+            "sample": {"type": "integer", "minimum": 1, "description": "Train on about N."},
+            "promote": {"enum": ["auto", "always", "never", True, False]},
+            "data": {"enum": ["all"]},
+            "model_params": {"type": "object", "description": "Model sizes by name."},
+        },
+    },
+    "Version": {
+        "type": "object",
+        "required": ["version", "status"],
+        "properties": {
+            "version": {"type": "string"},
+            "status": {"type": "string"},
+            "production": {"type": "boolean"},
+            "metrics": OBJECT,
+            "params": OBJECT,
+            "provenance": OBJECT,
+            "training_seconds": {"type": ["number", "null"]},
+        },
+    },
+    "Event": {
+        "type": "object",
+        "required": ["id", "time", "kind", "level", "message"],
+        "properties": {
+            "id": {"type": "integer"},
+            "time": {"type": "string", "format": "date-time"},
+            "kind": {"type": "string"},
+            "level": {"type": "string"},
+            "message": {"type": "string"},
+            "actor": {"type": ["string", "null"]},
+            "subject": {"type": ["string", "null"]},
+            "details": OBJECT,
+        },
+    },
+    "StoredProduct": {
+        "type": "object",
+        "properties": {
+            "productid": {"type": "string"},
+            "designation": {"type": "string"},
+            "description": {"type": "string"},
+            "prdtypecode": {"type": "integer"},
+            "image_hash": {"type": ["string", "null"]},
+            "batch_id": {"type": "integer"},
+        },
+    },
+}
+
+_UPLOAD = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "productid": {"type": "string"},
+                    "designation": {"type": "string"},
+                    "description": {"type": "string"},
+                    "prdtypecode": {"type": "integer", "enum": list(CODES)},
+                    "imageid": {"type": "string"},
+                    "image": {"type": "string", "format": "binary"},
+                    "csv": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "products.csv layout",
+                    },
+                    "x_csv": {"type": "string", "format": "binary"},
+                    "y_csv": {"type": "string", "format": "binary"},
+                    "images": {"type": "string", "format": "binary", "description": "zip"},
+                },
+            }
+        }
+    },
+}
+_PREDICT_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "designation": {"type": "string"},
+                    "description": {"type": "string"},
+                    "image": {"type": "string", "format": "binary"},
+                },
+            }
+        },
+        "application/json": {"schema": {"$ref": "#/components/schemas/Product"}},
+    },
+}
+
+
+def _body(schema: str, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": _json(schema)}
+
+
+def document(predict_anonymous: bool = False) -> dict[str, Any]:
+    """The OpenAPI document; ``predict_anonymous`` marks /predict's token as optional."""
+    predict_auth = "optional" if predict_anonymous else "bearer"
+    job_202: dict[int, tuple[str, Any]] = {202: ("Queued: follow status_url.", "Job")}
+    paths: dict[str, Any] = {
+        "/health": {
+            "get": _op(
+                "The process is alive.", "ops", _responses({200: ("Alive.", OBJECT)}), auth=None
+            )
+        },
+        "/ready": {
+            "get": _op(
+                "Redis, workers and a trained model are up.",
+                "ops",
+                _responses({200: ("Ready.", OBJECT), 503: ("Not ready.", OBJECT)}),
+                auth=None,
+            )
+        },
+        "/predict": {
+            "post": _op(
+                "Classify one product and wait for the answer.",
+                "predict",
+                _responses({200: ("The answer.", "Prediction")}, 400, 401, 413, 415, 422, 503, 504),
+                auth=predict_auth,
+                body=_PREDICT_BODY,
+            )
+        },
+        "/predictions/{prediction_id}": {
+            "get": _op(
+                "An earlier prediction (owner or admin).",
+                "predict",
+                _responses(
+                    {200: ("Answered.", "Prediction"), 202: ("Still queued.", "Prediction")},
+                    401,
+                    403,
+                    404,
+                ),
+                auth=predict_auth,
+                params=[_path_param("prediction_id")],
+            )
+        },
+        "/auth/login": {
+            "post": _op(
+                "Credentials -> bearer token (rate-limited).",
+                "auth",
+                _responses({200: ("A token.", "Token")}, 400, 401, 415, 429),
+                auth=None,
+                body=_body("Credentials"),
+            )
+        },
+        "/auth/me": {
+            "get": _op(
+                "The caller's account.", "auth", _responses({200: ("The account.", "User")}, 401)
+            )
+        },
+        "/auth/signup": {
+            "post": _op(
+                "Create a user or an admin (admins only).",
+                "auth",
+                _responses({201: ("Created.", "User")}, 400, *ADMIN, 409, 415, 422),
+                body=_body("NewUser"),
+            )
+        },
+        "/admin/users": {
+            "get": _op("Every account.", "users", _responses({200: ("Accounts.", OBJECT)}, *ADMIN))
+        },
+        "/admin/users/{username}/deactivate": {
+            "post": _op(
+                "Deactivate an account: its tokens stop working.",
+                "users",
+                _responses({200: ("Deactivated.", "User")}, *ADMIN, 404, 409),
+                params=[_path_param("username")],
+            )
+        },
+        "/admin/users/{username}/activate": {
+            "post": _op(
+                "Reactivate an account.",
+                "users",
+                _responses({200: ("Active.", "User")}, *ADMIN, 404),
+                params=[_path_param("username")],
+            )
+        },
+        "/admin/add-product-data": {
+            "post": _op(
+                "Add labelled products: one (form + image) or bulk (CSV(s) + images zip).",
+                "products",
+                _responses(
+                    {201: ("One product imported.", OBJECT)} | job_202, 400, *ADMIN, 413, 415, 422
+                ),
+                body=_UPLOAD,
+            )
+        },
+        "/admin/products": {
+            "get": _op(
+                "Labelled products.",
+                "products",
+                _responses({200: ("A page.", _page_of("StoredProduct"))}, 400, *ADMIN),
+                params=[
+                    _query("category", {"type": "integer"}, "prdtypecode"),
+                    _query("q", {"type": "string"}, "Text in designation or description."),
+                    _query("batch", {"type": "integer"}, "Ingestion batch id."),
+                    _query("has_image", {"type": "boolean"}, "With or without image."),
+                    *PAGE,
+                ],
+            )
+        },
+        "/admin/retrain-model": {
+            "post": _op(
+                "Start retraining (one at a time).",
+                "training",
+                _responses(job_202, 400, *ADMIN, 409, 415, 422),
+                body=_body("RetrainRequest", required=False),
+            )
+        },
+        "/admin/jobs/{job_id}": {
+            "get": _op(
+                "State, progress, result or error of a job.",
+                "training",
+                _responses({200: ("The job.", "Job")}, *ADMIN, 404),
+                params=[_path_param("job_id")],
+            )
+        },
+        "/admin/jobs/{job_id}/cancel": {
+            "post": _op(
+                "Cancel a queued job, or stop a running one at its next progress report.",
+                "training",
+                _responses({202: ("Canceled or canceling.", "Job")}, *ADMIN, 404, 409),
+                params=[_path_param("job_id")],
+            )
+        },
+        "/admin/models": {
+            "get": _op(
+                "Versions with metrics, params, provenance; which is production.",
+                "models",
+                _responses({200: ("Versions.", OBJECT)}, *ADMIN),
+            )
+        },
+        "/admin/models/{version}/promote": {
+            "post": _op(
+                "Promote or roll back; the per-class F1 gate refuses unless force.",
+                "models",
+                _responses({200: ("Promoted.", "Version")}, 400, *ADMIN, 404, 409, 415),
+                params=[_path_param("version")],
+                body={
+                    "required": False,
+                    "content": _json(
+                        {"type": "object", "properties": {"force": {"type": "boolean"}}}
+                    ),
+                },
+            )
+        },
+        "/admin/evaluate-model": {
+            "get": _op(
+                "Production's metrics, training time and serving latency; data=recent runs a job.",
+                "models",
+                _responses({200: ("The evaluation.", OBJECT)} | job_202, 400, *ADMIN, 404),
+                params=[
+                    _query(
+                        "data",
+                        {"enum": ["recent"]},
+                        "Evaluate on products ingested after production was trained.",
+                    )
+                ],
+            )
+        },
+        "/admin/logs": {
+            "get": _op(
+                "Events: logins, ingestion, training, promotion, errors.",
+                "logs",
+                _responses({200: ("A page.", _page_of("Event"))}, 400, *ADMIN),
+                params=[
+                    _query("kind", {"type": "string"}, "Event kind."),
+                    _query(
+                        "level",
+                        {"enum": ["debug", "info", "warning", "error"]},
+                        "This level and above.",
+                    ),
+                    _query("since", {"type": "string", "format": "date-time"}, "From."),
+                    _query("until", {"type": "string", "format": "date-time"}, "Before."),
+                    _query("actor", {"type": "string"}, "Username."),
+                    *PAGE,
+                ],
+            )
+        },
+        "/openapi.json": {
+            "get": _op(
+                "This document.", "docs", _responses({200: ("OpenAPI 3.1.", OBJECT)}), auth=None
+            )
+        },
+        "/docs": {
+            "get": _op(
+                "Swagger UI.",
+                "docs",
+                {"200": {"description": "HTML page.", "content": {"text/html": {}}}},
+                auth=None,
+            )
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Shelfwise API",
+            "version": "1.0.0",
+            "description": "Product classification (27 Rakuten France categories) and "
+            'its administration. Errors: {"error": {"code", "message"}}.',
+        },
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }

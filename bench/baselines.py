@@ -1,0 +1,158 @@
+"""Reference scores on the shared data, for the model to beat.
+
+1. Text: TF-IDF (word 1-2 grams + character 2-5 grams) + LinearSVC, on rows with text.
+2. Image: logistic regression on frozen VGG16 ``block5_pool`` features (flattened),
+   on rows with an image.
+
+Fitted on ``split=train``, scored on ``split=val`` (weighted F1, as the issue states
+the references). C is chosen by cross-validation on train. Image features come from
+the trainer's feature cache, so a later ``train`` reuses them.
+
+    python -m bench.baselines [--data DIR] [--folds 3]
+
+Results: printed, and written to bench/results/baselines.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
+from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
+from sklearn.pipeline import FeatureUnion, make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.svm import LinearSVC  # noqa: E402
+
+from common.image_store import ImageStore  # noqa: E402
+from common.settings import load_settings  # noqa: E402
+from model_service.preprocessing import clean_text  # noqa: E402
+from trainer.features import FeatureCache, weights_tag  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+SHARED = ROOT.parent / "shared"
+
+
+def _scores(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    return {
+        "n": int(len(y)),
+        "accuracy": float(accuracy_score(y, pred)),
+        "f1_weighted": float(f1_score(y, pred, average="weighted")),
+        "f1_macro": float(f1_score(y, pred, average="macro")),
+    }
+
+
+def text_baseline(frame: pd.DataFrame, folds: int) -> dict[str, object]:
+    text = [clean_text(d, s) for d, s in zip(frame.designation, frame.description, strict=True)]
+    frame = frame.assign(text=text)
+    frame = frame[frame.text != ""]
+    train, val = frame[frame.split == "train"], frame[frame.split == "val"]
+    features = FeatureUnion([
+        ("word", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
+        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
+                                 sublinear_tf=True, max_features=300_000)),
+    ])  # fmt: skip
+    model = GridSearchCV(
+        make_pipeline(features, LinearSVC(class_weight="balanced")),
+        {"linearsvc__C": [0.1, 0.3, 1.0]},
+        scoring="f1_weighted",
+        cv=StratifiedKFold(folds, shuffle=True, random_state=0),
+        n_jobs=1,
+    )
+    model.fit(train.text.tolist(), train.prdtypecode.to_numpy())
+    pred = model.predict(val.text.tolist())
+    return {
+        "model": "TF-IDF word 1-2 + char_wb 2-5, LinearSVC (balanced)",
+        "C": model.best_params_["linearsvc__C"],
+        "train_rows": len(train),
+        "val": _scores(val.prdtypecode.to_numpy(), pred),
+    }
+
+
+def image_baseline(frame: pd.DataFrame, data: Path, folds: int) -> dict[str, object]:
+    settings = load_settings(vgg16_weights=_weights())
+    frame = frame[frame.image_file != ""]
+    store = ImageStore(settings.images_path)
+    digests = [store.put((data / "images" / f).read_bytes()) for f in frame.image_file]
+    from model_service.model import build_vgg16_base
+
+    cache = FeatureCache(
+        settings.features_path,
+        store,
+        lambda: build_vgg16_base(settings.vgg16_weights, 224),
+        224,
+        weights_tag(settings.vgg16_weights),
+    )
+    started = time.monotonic()
+    feats = cache.features(digests, progress=True).reshape(len(digests), -1)
+    seconds = time.monotonic() - started
+    is_train = (frame.split == "train").to_numpy()
+    y = frame.prdtypecode.to_numpy()
+    model = GridSearchCV(
+        make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)),
+        {"logisticregression__C": [1e-4, 1e-3, 1e-2]},
+        scoring="f1_weighted",
+        cv=StratifiedKFold(folds, shuffle=True, random_state=0),
+        n_jobs=1,
+    )
+    model.fit(feats[is_train], y[is_train])
+    pred = model.predict(feats[~is_train])
+    return {
+        "model": "VGG16 block5_pool flatten (25088), StandardScaler, LogisticRegression",
+        "weights": settings.vgg16_weights,
+        "C": model.best_params_["logisticregression__C"],
+        "train_rows": int(is_train.sum()),
+        "features_computed": cache.computed,
+        "features_seconds": round(seconds, 1),
+        "val": _scores(y[~is_train], pred),
+    }
+
+
+def _weights() -> str:
+    path = SHARED / "weights" / "vgg16_notop.h5"
+    return str(path) if path.is_file() else "random"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=SHARED / "data" / "rakuten")
+    ap.add_argument("--folds", type=int, default=3)
+    ap.add_argument("--only", choices=("text", "image"))
+    args = ap.parse_args()
+    frame = pd.read_csv(args.data / "products.csv", dtype=str, keep_default_na=False)
+    frame["prdtypecode"] = frame.prdtypecode.astype(int)
+    out: dict[str, object] = {
+        "data": str(args.data),
+        "machine": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+    }
+    for name, run in (
+        ("text", lambda: text_baseline(frame, args.folds)),
+        ("image", lambda: image_baseline(frame, args.data, args.folds)),
+    ):
+        if args.only in (None, name):
+            started = time.monotonic()
+            out[name] = run()
+            out[name]["seconds"] = round(time.monotonic() - started, 1)  # type: ignore[index]
+            print(name, json.dumps(out[name]["val"]))  # type: ignore[index]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    target = RESULTS / ("baselines.json" if args.only is None else f"baselines-{args.only}.json")
+    target.write_text(json.dumps(out, indent=2))
+    print(f"written {target}")
+
+
+if __name__ == "__main__":
+    main()

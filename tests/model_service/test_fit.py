@@ -1,0 +1,256 @@
+"""Training recipe on tiny synthetic problems: learning, early stopping, weights, fusion."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from model_service.model import ModelParams
+from model_service.preprocessing import OOV_ID, PAD_ID
+from trainer.fit import (
+    _fold_standardisation,
+    _MacroF1Monitor,
+    _mixup,
+    _token_dropout,
+    choose_text_weight,
+    class_weights,
+    feature_standardisation,
+    fit_encoder,
+    fit_image_head,
+    fit_text_branch,
+    text_embedding_init,
+    text_teacher_targets,
+)
+
+keras = pytest.importorskip("keras")
+
+TINY = ModelParams(
+    vocab_size=64,
+    seq_len=6,
+    embed_dim=8,
+    gru_units=8,
+    image_hidden=16,
+    image_dropout=0.3,
+    image_size=32,
+    num_classes=3,
+    min_count=1,
+)
+WORDS = {
+    0: ["piscine", "pompe", "filtre"],
+    1: ["livre", "roman", "poche"],
+    2: ["console", "manette", "jeu"],
+}
+
+
+def _toy_texts(n: int, seed: int) -> tuple[list[str], np.ndarray]:
+    """Each text mixes its class's words with shared filler words."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    filler = ["le", "la", "neuf", "lot", "avec"]
+    texts = [" ".join([*rng.choice(WORDS[int(c)], 2), *rng.choice(filler, 3)]) for c in y]
+    return texts, y
+
+
+def _toy_features(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """VGG16-shaped (1x1x512 at image_size 32) features: one bright channel block per class."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    f = rng.random((n, 1, 1, 512), dtype=np.float32)
+    for i, c in enumerate(y):
+        f[i, 0, 0, c * 100 : c * 100 + 50] += 3.0
+    return f, y
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    keras.utils.set_random_seed(0)
+
+
+def test_text_branch_learns_a_separable_problem() -> None:
+    texts, y = _toy_texts(160, seed=1)
+    val_texts, y_val = _toy_texts(60, seed=2)
+    encoder = fit_encoder(texts, TINY)
+    x, x_val = encoder.encode(texts, TINY.seq_len), encoder.encode(val_texts, TINY.seq_len)
+    seen: list[tuple[int, dict[str, float]]] = []
+    result = fit_text_branch(
+        TINY,
+        x,
+        y,
+        x_val,
+        y_val,
+        epochs=5,
+        batch_size=16,
+        learning_rate=1e-2,
+        on_epoch=lambda e, m: seen.append((e, m)),
+    )
+    pred = result.model.predict(x_val, verbose=0).argmax(1)
+    assert f1_score(y_val, pred, average="macro") > 0.95
+    assert [e for e, _ in seen] == list(range(len(result.history["loss"])))
+    for key in ("loss", "val_loss", "val_f1_macro", "val_f1_weighted"):
+        assert len(result.history[key]) == len(seen)
+        assert key in seen[-1][1]
+
+
+def test_image_head_learns_a_separable_problem() -> None:
+    f, y = _toy_features(150, seed=3)
+    f_val, y_val = _toy_features(60, seed=4)
+    result = fit_image_head(TINY, f, y, f_val, y_val, epochs=6, batch_size=16, learning_rate=1e-3)
+    pred = result.model.predict(f_val, verbose=0).argmax(1)
+    assert f1_score(y_val, pred, average="macro") > 0.95
+    assert max(result.history["val_f1_macro"]) == result.history["val_f1_macro"][result.best_epoch]
+
+
+def test_best_epoch_weights_are_restored() -> None:
+    # Validation labels are the training labels shifted by one class: the better the
+    # model learns, the worse it scores, so the best epoch is an early one.
+    params = replace(TINY, embedding_init="random", token_dropout=0.0)
+    texts, y = _toy_texts(160, seed=5)
+    encoder = fit_encoder(texts, params)
+    x = encoder.encode(texts, params.seq_len)
+    y_val = (y[:60] + 1) % 3
+    result = fit_text_branch(
+        params, x, y, x[:60], y_val, epochs=20, batch_size=16, learning_rate=3e-3, patience=2
+    )
+    scores = result.history["val_f1_macro"]
+    assert result.best_epoch == int(np.argmax(scores))
+    assert len(scores) == result.best_epoch + 3  # stopped after `patience` worse epochs
+    assert scores[result.best_epoch] > scores[-1]
+    pred = result.model.predict(x[:60], verbose=0).argmax(1)
+    assert f1_score(y_val, pred, average="macro") == pytest.approx(scores[result.best_epoch])
+
+
+class _ScriptedModel:
+    """Stands in for a Keras model: predictions and weights follow a script per epoch."""
+
+    def __init__(self, predictions: list[np.ndarray]) -> None:
+        self.predictions, self.epoch, self.stop_training = predictions, 0, False
+        self.weights = [np.array([0.0])]
+
+    def predict(self, x: np.ndarray, **_: object) -> np.ndarray:
+        return self.predictions[self.epoch]
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [w.copy() for w in self.weights]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        self.weights = weights
+
+
+def test_monitor_stops_after_patience_and_keeps_the_best_weights() -> None:
+    y_val = np.array([0, 1, 2])
+    good, bad = np.eye(3), np.eye(3)[[1, 1, 1]]
+    model = _ScriptedModel([bad, good, bad, bad, bad])
+    model.optimizer = type("Opt", (), {"learning_rate": 0.01})()
+    monitor = _MacroF1Monitor(y_val[:, None], y_val, patience=2, on_epoch=None, name="t")
+    monitor.set_model(model)
+    for epoch in range(5):
+        model.epoch, model.weights = epoch, [np.array([float(epoch)])]
+        monitor.on_epoch_end(epoch, {"loss": 1.0})
+        if model.stop_training:
+            break
+    assert (epoch, monitor.best_epoch) == (3, 1)
+    monitor.restore_best(model)
+    assert model.weights[0].tolist() == [1.0]
+
+
+def test_class_weights_balance_the_classes() -> None:
+    y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 2])
+    weights = class_weights(y, num_classes=4)
+    totals = [weights[c] * int((y == c).sum()) for c in range(3)]
+    assert totals == pytest.approx([totals[0]] * 3)
+    assert np.mean([weights[c] for c in y]) == pytest.approx(1.0)
+    assert weights[0] < weights[1] < weights[2]
+    assert weights[3] > 0  # an absent class still has a usable weight
+
+
+def test_class_weights_power_zero_is_uniform() -> None:
+    weights = class_weights(np.array([0, 0, 0, 1]), num_classes=2, power=0.0)
+    assert weights == pytest.approx({0: 1.0, 1: 1.0})
+
+
+def test_choose_text_weight_finds_the_only_working_range() -> None:
+    # Product 0 needs w < 0.8 (image right, text wrong); product 1 needs w > 0.6.
+    p_text = np.array([[0.4, 0.6], [0.3, 0.7]])
+    p_image = np.array([[0.9, 0.1], [0.8, 0.2]])
+    y = np.array([0, 1])
+    w = choose_text_weight(p_text, p_image, y)
+    assert 0.6 < w < 0.8
+    fused = (w * p_text + (1 - w) * p_image).argmax(1)
+    assert fused.tolist() == [0, 1]
+
+
+def test_choose_text_weight_follows_the_better_branch() -> None:
+    # A right but unsure branch against a confident random one: only a weight that
+    # trusts the right branch nearly alone gets every product right.
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 50)
+    unsure_right = np.eye(3)[y] * 0.2 + 0.8 / 3
+    confident_noise = np.eye(3)[rng.integers(0, 3, 50)]
+    assert choose_text_weight(unsure_right, confident_noise, y) > 0.8
+    assert choose_text_weight(confident_noise, unsure_right, y) < 0.2
+
+
+def test_text_ids_beyond_the_vocabulary_are_refused() -> None:
+    x = np.full((4, TINY.seq_len), TINY.vocab_size, dtype=np.int32)
+    y = np.zeros(4, dtype=np.int64)
+    with pytest.raises(ValueError, match="vocab_size"):
+        fit_text_branch(TINY, x, y, x, y, epochs=1, batch_size=2, learning_rate=1e-3)
+
+
+def test_standardisation_folds_exactly_into_the_first_dense_layer() -> None:
+    rng = np.random.default_rng(0)
+    f = (rng.random((20, 1, 1, 512)) * 50).astype(np.float32)
+    for mode in ("global", "feature"):
+        mean, scale = feature_standardisation(f, mode)
+        dense = keras.layers.Dense(4)
+        dense.build((None, 512))
+        flat = f.reshape(20, -1)
+        expected = dense((flat - mean) / scale).numpy()
+        _fold_standardisation(dense, mean, scale)
+        assert np.allclose(dense(flat).numpy(), expected, atol=1e-3)
+
+
+def test_lsa_embedding_init_puts_co_occurring_tokens_together() -> None:
+    # Tokens 2-4 always appear together, 5-7 together; 8+ never appear.
+    x = np.array([[2, 3, 4, 0], [3, 4, 2, 0], [5, 6, 7, 0], [6, 7, 5, 0]] * 5, dtype=np.int32)
+    params = ModelParams(vocab_size=12, seq_len=4, embed_dim=4, embedding_init="lsa")
+    init = text_embedding_init(x, np.zeros(len(x), dtype=np.int64), params)
+    assert init.shape == (12, 4)
+
+    def cos(a: int, b: int) -> float:
+        return float(init[a] @ init[b] / np.linalg.norm(init[a]) / np.linalg.norm(init[b]))
+
+    assert cos(2, 3) > 0.9
+    assert abs(cos(2, 5)) < 0.5
+    assert text_embedding_init(x, x[:, 0], ModelParams(embedding_init="random")) is None
+
+
+def test_token_dropout_only_hides_real_tokens() -> None:
+    ids = np.array([[5, 6, 7, 8, 0, 0]] * 200, dtype=np.int32)
+    dropped, targets, weights = _token_dropout(0.5)(ids, np.ones((200, 3)), np.ones(200))
+    dropped = np.asarray(dropped)
+    assert (dropped[:, 4:] == PAD_ID).all()
+    hidden = dropped[:, :4] == OOV_ID
+    assert 0.3 < hidden.mean() < 0.7
+    assert (dropped[:, :4][~hidden] == ids[:, :4][~hidden]).all()
+
+
+def test_mixup_blends_inputs_and_targets_alike() -> None:
+    x = np.eye(8, dtype=np.float32)
+    targets = np.eye(8, dtype=np.float32)
+    mixed_x, mixed_y, mixed_w = _mixup(0.4)(x, targets, np.ones(8, dtype=np.float32))
+    assert np.allclose(np.asarray(mixed_x), np.asarray(mixed_y))
+    assert (np.asarray(mixed_y).max(axis=1) >= 0.5 - 1e-6).all()
+    assert np.allclose(np.asarray(mixed_y).sum(axis=1), 1.0)
+    assert np.allclose(np.asarray(mixed_w), 1.0)
+
+
+def test_teacher_targets_are_out_of_fold_probabilities() -> None:
+    texts, y = _toy_texts(60, seed=6)
+    soft = text_teacher_targets(texts, y, TINY, folds=3)
+    assert soft.shape == (60, 3)
+    assert np.allclose(soft.sum(axis=1), 1.0, atol=1e-5)
+    assert (soft.argmax(axis=1) == y).mean() > 0.9

@@ -1,0 +1,100 @@
+"""The RQ jobs on a real Redis with rq's SimpleWorker, and the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rq import Queue, SimpleWorker
+from rq.job import JobStatus
+from sqlalchemy import func, select
+
+from common import model_store
+from common.db import init_db, session_factory
+from common.orm import Product
+from tests.conftest import VGG16_WEIGHTS
+from tests.trainer import synthetic
+from trainer import config
+from trainer.__main__ import main
+
+WEIGHTS = str(VGG16_WEIGHTS) if VGG16_WEIGHTS.is_file() else "random"
+
+
+@pytest.fixture
+def env(settings, monkeypatch, tmp_path):
+    """The environment a trainer process (worker or CLI) reads its settings from."""
+    for name, value in {
+        "REDIS_URL": settings.redis_url,
+        "VAR_DIR": str(settings.var_dir),
+        "DATA_DIR": str(tmp_path / "data"),
+        "VGG16_WEIGHTS": WEIGHTS,
+        "DATABASE_URL": "",
+        "LOG_LEVEL": "WARNING",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return settings
+
+
+def test_import_and_retrain_jobs_report_progress_in_job_meta(env, redis_client, tmp_path):
+    source = synthetic.write_shared(tmp_path / "src", synthetic.products(per_class=20))
+    queue = Queue("training", connection=redis_client)
+    imported = queue.enqueue("trainer.jobs.import_products", {"path": str(source)})
+    tiny = synthetic.TINY_PARAMS.to_dict()
+    retrain = queue.enqueue("trainer.jobs.retrain", {
+        **tiny, "epochs": 3, "image_epochs": 2, "batch_size": 16, "learning_rate": 1e-2,
+        "promote": "always"}, job_timeout=600)  # fmt: skip
+    bad = queue.enqueue("trainer.jobs.retrain", {"epochz": 3})
+    SimpleWorker([queue], connection=redis_client).work(burst=True)
+
+    imported.refresh()
+    assert imported.get_status() == JobStatus.FINISHED
+    assert imported.return_value()["inserted"] == 60
+    assert imported.meta["stage"] == "import" and imported.meta["done"] == 60
+    retrain.refresh()
+    assert retrain.get_status() == JobStatus.FINISHED, retrain.latest_result().exc_string
+    assert retrain.return_value()["version"] == "v1" and retrain.return_value()["promoted"]
+    assert retrain.meta["stage"] == "done" and "f1_weighted" in retrain.meta["metrics"]
+    assert model_store.production_version(env.models_path) == "v1"
+    assert bad.get_status(refresh=True) == JobStatus.FAILED  # the worker survived it
+    assert "epochz" in bad.latest_result().exc_string
+
+
+def test_cli_import_and_errors(env, tmp_path, capsys):
+    source = synthetic.write_challenge(tmp_path / "src", synthetic.products(per_class=2))
+    assert main(["import", str(source)]) == 0
+    assert json.loads(capsys.readouterr().out)["inserted"] == 6
+    assert main(["import", str(tmp_path / "nowhere")]) == 2
+    assert "not a directory" in capsys.readouterr().err
+    assert main(["evaluate", "--data", str(source)]) == 2
+    assert "no production model version" in capsys.readouterr().err
+    assert main(["train"]) == 2  # 6 products: too few to split into train and validation
+    assert "too few" in capsys.readouterr().err
+
+
+def test_bootstrap_without_data_says_what_is_missing(env, capsys):
+    assert main(["bootstrap"]) == 0
+    out = capsys.readouterr().out
+    assert "X_train_update.csv" in out and "DATA_DIR" in out
+    assert model_store.production_version(env.models_path) is None
+
+
+def test_bootstrap_imports_and_trains_a_first_model_once(env, tmp_path, capsys):
+    synthetic.write_shared(tmp_path / "data", synthetic.products(per_class=20))
+    # Tuned defaults on the model volume are what a plain train/bootstrap uses.
+    config.save_tuned(
+        env.tuned_params_path,
+        config.Schedule(learning_rate=1e-2, batch_size=16),
+        synthetic.TINY_PARAMS,
+        {},
+    )
+    assert main(["bootstrap", "--epochs", "2"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["version"] == "v1" and result["promoted"]
+    assert (
+        json.loads((env.models_path / "v1" / "params.json").read_text())["embed_dim"]
+        == synthetic.TINY_PARAMS.embed_dim
+    )
+    with session_factory(init_db(env))() as s:  # only the train split was imported
+        assert s.scalar(select(func.count()).select_from(Product)) == 48
+    assert main(["bootstrap"]) == 0  # a model exists: nothing to do
+    assert model_store.list_versions(env.models_path) == ["v1"]

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import optuna
+
+from common.db import init_db, session_factory
+from tests.conftest import VGG16_WEIGHTS
+from tests.trainer import synthetic
+from trainer import config
+from trainer.importer import import_directory
+from trainer.tune import STUDY, tune
+
+WEIGHTS = str(VGG16_WEIGHTS) if VGG16_WEIGHTS.is_file() else "random"
+
+
+def test_tune_keeps_its_study_in_the_database_and_saves_the_next_defaults(settings, tmp_path):
+    settings = settings.model_copy(update={"vgg16_weights": WEIGHTS})
+    import_directory(
+        settings,
+        session_factory(init_db(settings)),
+        synthetic.write_shared(tmp_path / "src", synthetic.products(per_class=15)),
+    )
+    overrides = synthetic.TINY_PARAMS.to_dict() | {"epochs": 2, "image_epochs": 2}
+    result = tune(settings, trials=2, overrides=overrides)
+
+    study = optuna.load_study(study_name=STUDY, storage=settings.database_url)
+    assert len(study.trials) == result["trials"] == 2
+    assert 0.0 <= result["best_value"] <= 1.0
+    schedule, params = config.resolve(settings.tuned_params_path)
+    assert params.embed_dim == result["best_params"]["embed_dim"]
+    assert schedule.learning_rate == result["best_params"]["learning_rate"]
+    assert params.image_size == synthetic.TINY_PARAMS.image_size  # untuned fields carried over
+    # An explicit override still beats the tuned default.
+    assert config.resolve(settings.tuned_params_path, {"embed_dim": 7})[1].embed_dim == 7

@@ -1,0 +1,117 @@
+"""VGG16 ``block5_pool`` features, computed once per image and cached on the model volume.
+
+VGG16 dominates training cost on a CPU, and the conv base is frozen, so an image's
+features never change: they are stored under the image's content hash (and the
+input size) and reused by every later run. A retrain with no new image never
+even builds VGG16.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from common.image_store import ImageStore
+from model_service.preprocessing import load_image, vgg16_input
+
+logger = logging.getLogger(__name__)
+
+BaseFactory = Callable[[], object]
+"""Builds the frozen VGG16 base (a ``keras.Model``); called only when a feature is missing."""
+
+
+class FeatureCache:
+    """``root/vgg16-<size>-<weights>/ab/<hash>.npy``: float32 (s, s, 512) per image."""
+
+    def __init__(
+        self,
+        root: Path,
+        images: ImageStore,
+        base_factory: BaseFactory,
+        image_size: int,
+        weights_tag: str,
+        batch_size: int = 16,
+        max_pixels: int = 40_000_000,
+    ) -> None:
+        self.dir = root / f"vgg16-{image_size}-{weights_tag}"
+        self.images = images
+        self.base_factory = base_factory
+        self.image_size = image_size
+        self.batch_size = batch_size
+        self.max_pixels = max_pixels
+        self._base: object | None = None
+        self.computed = 0
+        """Images run through VGG16 by this cache object (0 when all were cached)."""
+
+    def path(self, digest: str) -> Path:
+        return self.dir / digest[:2] / f"{digest}.npy"
+
+    def features(self, digests: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Features of the images ``digests`` names, in order: float32 (n, s, s, 512)."""
+        self.ensure(digests, progress)
+        if not digests:
+            side = self.image_size // 32
+            return np.zeros((0, side, side, 512), dtype=np.float32)
+        return np.stack([np.load(self.path(d)) for d in digests])
+
+    def ensure(self, digests: Sequence[str], progress: bool = False) -> int:
+        """Compute and store the missing features; returns how many were computed."""
+        missing = sorted({d for d in digests if not self.path(d).is_file()})
+        if not missing:
+            return 0
+        from tqdm import tqdm
+
+        started = time.monotonic()
+        base = self._get_base()
+        bar = tqdm(total=len(missing), desc="VGG16 features", unit="img", disable=not progress)
+        for start in range(0, len(missing), self.batch_size):
+            chunk = missing[start : start + self.batch_size]
+            pixels = np.stack(
+                [load_image(self.images.get(d), self.max_pixels, self.image_size) for d in chunk]
+            )
+            out = np.asarray(base(vgg16_input(pixels), training=False))  # type: ignore[operator]
+            for digest, feats in zip(chunk, out, strict=True):
+                _save_atomic(self.path(digest), feats.astype(np.float32))
+            self.computed += len(chunk)
+            bar.update(len(chunk))
+        bar.close()
+        logger.info(
+            "computed VGG16 features of %d images in %.1fs",
+            len(missing),
+            time.monotonic() - started,
+        )
+        return len(missing)
+
+    def _get_base(self) -> object:
+        if self._base is None:
+            self._base = self.base_factory()
+        return self._base
+
+
+def weights_tag(weights: str | Path | None) -> str:
+    """Names the conv weights in the cache path, so features of other weights never mix."""
+    if not weights:
+        return "imagenet"
+    if str(weights) == "random":
+        return "random"
+    path = Path(weights)
+    size = path.stat().st_size if path.is_file() else 0
+    return f"{path.stem}-{size}"
+
+
+def _save_atomic(path: Path, array: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            np.save(out, array)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

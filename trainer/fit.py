@@ -1,0 +1,485 @@
+"""Training recipe for the two branches and the fusion weight.
+
+The architecture comes from ``model_service.model``; this module decides how it
+learns: class weights, label smoothing, learning-rate schedule, early stopping on
+validation macro F1 with the best epoch's weights restored.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.metrics import f1_score
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+import keras  # noqa: E402  (the backend must be chosen before Keras is imported)
+
+from model_service.model import ModelParams, build_image_head, build_text_model  # noqa: E402
+from model_service.preprocessing import OOV_ID, TextEncoder  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+EpochCallback = Callable[[int, dict[str, float]], None]
+
+PREDICT_BATCH = 512
+"""Batch size for validation predictions (inference only, so larger is cheaper)."""
+
+TEXT_EMBEDDING = "embedding"
+IMAGE_FIRST_DENSE = "dense_1"
+"""The image head layer that reads the flattened features (see ``build_image_head``)."""
+
+TEACHER_FOLDS = 5
+TEACHER_C = 0.5
+"""Folds and regularisation of the TF-IDF teacher (C chosen on held-out training rows)."""
+
+EMBED_INIT_STD = 0.05
+"""Spread of initial embedding vectors (about Keras' default uniform initialiser's)."""
+
+WEIGHT_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
+"""Fusion weights tried by ``choose_text_weight``."""
+
+
+@dataclass
+class FitResult:
+    """A trained branch with the best epoch's weights and its per-epoch metrics."""
+
+    model: keras.Model
+    history: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int = 0
+
+
+def fit_encoder(texts: list[str], params: ModelParams) -> TextEncoder:
+    """Vocabulary of cleaned training texts, sized by ``params``."""
+    return TextEncoder.fit(texts, max_tokens=params.vocab_size, min_count=params.min_count)
+
+
+def class_weights(y: np.ndarray, num_classes: int, power: float = 1.0) -> dict[int, float]:
+    """Inverse-frequency weights ``(n / (k * n_c)) ** power``, normalised to mean 1 over samples.
+
+    ``power=1`` is sklearn's "balanced"; smaller powers soften it. Classes absent from
+    ``y`` get weight 1 (they contribute no samples anyway).
+    """
+    counts = np.bincount(y, minlength=num_classes).astype(np.float64)
+    present = counts > 0
+    raw = np.ones(num_classes)
+    raw[present] = (len(y) / (present.sum() * counts[present])) ** power
+    # Rescale so the average sample weight is 1: the loss scale (and so the useful
+    # learning rate) does not depend on the imbalance.
+    raw /= float((raw[y]).mean())
+    return {i: float(w) for i, w in enumerate(raw)}
+
+
+def fit_text_branch(
+    params: ModelParams,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    patience: int = 3,
+    on_epoch: EpochCallback | None = None,
+    soft_targets: np.ndarray | None = None,
+) -> FitResult:
+    """Train the BiGRU text branch on token ids (``TextEncoder.encode`` output).
+
+    ``soft_targets`` (n_train, classes), when given, are a teacher's out-of-fold
+    probabilities, blended into the one-hot targets with ``params.distill_weight``.
+    """
+    _check_ids(x_train, params.vocab_size)
+    _check_ids(x_val, params.vocab_size)
+    model = build_text_model(params)
+    init = text_embedding_init(x_train, y_train, params)
+    if init is not None:
+        model.get_layer(TEXT_EMBEDDING).set_weights([init])
+    return _fit(
+        model,
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        params=params,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        patience=patience,
+        on_epoch=on_epoch,
+        class_weight_power=params.text_class_weight_power,
+        label_smoothing=params.text_label_smoothing,
+        name="text",
+        augment=_token_dropout(params.token_dropout) if params.token_dropout > 0 else None,
+        soft_targets=soft_targets,
+        soft_weight=params.distill_weight,
+    )
+
+
+def text_embedding_init(x: np.ndarray, y: np.ndarray, params: ModelParams) -> np.ndarray | None:
+    """Starting embedding vectors from the training ids themselves (nothing downloaded).
+
+    ``"lsa"``: each token's loadings in a truncated SVD of the documents' TF-IDF
+    matrix, so tokens used in the same listings start close together (rare words
+    inherit the topic of the listings they appear in). ``"random"``: Keras' default.
+    """
+    mode = params.embedding_init
+    if mode == "random":
+        return None
+    if mode != "lsa":
+        raise ValueError(f"unknown embedding init {mode!r}")
+    from scipy import sparse
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    rows = np.repeat(np.arange(len(x)), x.shape[1])
+    ids = x.ravel()
+    keep = ids > OOV_ID
+    counts = sparse.csr_matrix(
+        (np.ones(int(keep.sum()), np.float32), (rows[keep], ids[keep])),
+        shape=(len(x), params.vocab_size),
+    )
+    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
+    k = min(params.embed_dim, min(tfidf.shape) - 1)
+    rng = np.random.default_rng(0)
+    init = rng.normal(0.0, EMBED_INIT_STD, (params.vocab_size, params.embed_dim))
+    if k < 1:
+        return init.astype(np.float32)
+    svd = TruncatedSVD(n_components=k, random_state=0).fit(tfidf)
+    vectors = svd.components_.T * svd.singular_values_  # (vocab, k)
+    seen = np.asarray(counts.sum(axis=0)).ravel() > 0
+    scale = EMBED_INIT_STD / max(float(vectors[seen].std()), 1e-12)
+    init[seen, :k] = vectors[seen] * scale
+    return init.astype(np.float32)
+
+
+def _token_dropout(rate: float) -> Callable:
+    """Training-time augmentation: each real token becomes "unknown" with probability ``rate``.
+
+    The model learns not to hang a decision on one word, and sees what unknown words
+    look like (as at serving time, when a listing uses words the vocabulary lacks).
+    """
+    import tensorflow as tf
+
+    def augment(ids, targets, weights):
+        drop = tf.logical_and(tf.random.uniform(tf.shape(ids)) < rate, ids > OOV_ID)
+        return tf.where(drop, tf.constant(OOV_ID, ids.dtype), ids), targets, weights
+
+    return augment
+
+
+def _mixup(alpha: float) -> Callable:
+    """Training-time augmentation: each batch blended with a shuffled copy of itself.
+
+    Inputs and targets mix with one ``lambda ~ Beta(alpha, alpha)`` per sample (kept
+    >= 0.5 so the original sample dominates); a small head on a few thousand
+    images then sees a continuum of examples instead of memorising each one.
+    """
+    import tensorflow as tf
+
+    def augment(x, targets, weights):
+        n = tf.shape(x)[0]
+        a = tf.random.gamma([n], alpha)
+        b = tf.random.gamma([n], alpha)
+        lam = tf.maximum(a / (a + b), b / (a + b))
+        order = tf.random.shuffle(tf.range(n))
+        lam_x = tf.reshape(lam, [-1] + [1] * (len(x.shape) - 1))
+        mixed_x = lam_x * x + (1.0 - lam_x) * tf.gather(x, order)
+        lam_y = lam[:, None]
+        mixed_y = lam_y * targets + (1.0 - lam_y) * tf.gather(targets, order)
+        mixed_w = lam * weights + (1.0 - lam) * tf.gather(weights, order)
+        return mixed_x, mixed_y, mixed_w
+
+    return augment
+
+
+def text_teacher_targets(
+    texts: list[str], y: np.ndarray, params: ModelParams, *, folds: int = TEACHER_FOLDS
+) -> np.ndarray:
+    """Out-of-fold class probabilities of a TF-IDF (words + character n-grams) linear model.
+
+    Soft targets for ``fit_text_branch(..., soft_targets=...)``: each training text is
+    scored by a model that did not see it, so the targets carry which classes look
+    alike without echoing the labels. Character n-grams see inside rare words and
+    codes that the BiGRU's vocabulary only covers in pieces.
+    """
+    from scipy.special import softmax
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(y)
+    scores = np.zeros((len(texts), params.num_classes), np.float32)
+    counts = np.bincount(y, minlength=params.num_classes)
+    n_splits = min(folds, int(counts[counts > 0].min()))
+    if n_splits < 2:
+        raise ValueError("every class needs at least two texts for out-of-fold targets")
+    splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=0)
+    for fold, (fit_rows, out_rows) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        vectoriser, model = _teacher([texts[i] for i in fit_rows], y[fit_rows])
+        decision = model.decision_function(vectoriser.transform([texts[i] for i in out_rows]))
+        if decision.ndim == 1:  # two classes: one signed score for the second
+            decision = np.stack([-decision, decision], axis=1)
+        scores[np.ix_(out_rows, model.classes_)] = decision
+        scores[np.ix_(out_rows, np.setdiff1d(np.arange(params.num_classes), model.classes_))] = -1
+        logger.info("text teacher: fold %d/%d done", fold + 1, n_splits)
+    return softmax(scores * params.teacher_temperature, axis=1).astype(np.float32)
+
+
+def _teacher(texts: list[str], y: np.ndarray):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_union
+    from sklearn.svm import LinearSVC
+
+    vectoriser = make_union(
+        TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2)),
+        TfidfVectorizer(sublinear_tf=True, min_df=2, analyzer="char_wb", ngram_range=(2, 5)),
+    )
+    model = LinearSVC(C=TEACHER_C).fit(vectoriser.fit_transform(texts), y)
+    return vectoriser, model
+
+
+def fit_image_head(
+    params: ModelParams,
+    f_train: np.ndarray,
+    y_train: np.ndarray,
+    f_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    patience: int = 5,
+    on_epoch: EpochCallback | None = None,
+) -> FitResult:
+    """Train the dense head on cached VGG16 ``block5_pool`` features (n, 7, 7, 512).
+
+    The head trains on standardised features (raw ones reach the hundreds, which
+    saturates the softmax from the first step); the standardisation is then folded
+    into the first dense layer, so the returned head takes raw features as served.
+    """
+    mean, scale = feature_standardisation(f_train, params.image_feature_norm)
+    model = build_image_head(params)
+    result = _fit(
+        model,
+        _standardise(f_train, mean, scale),
+        y_train,
+        _standardise(f_val, mean, scale),
+        y_val,
+        params=params,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        patience=patience,
+        on_epoch=on_epoch,
+        class_weight_power=params.image_class_weight_power,
+        label_smoothing=params.image_label_smoothing,
+        name="image",
+        augment=_mixup(params.image_mixup) if params.image_mixup > 0 else None,
+    )
+    _fold_standardisation(model.get_layer(IMAGE_FIRST_DENSE), mean, scale)
+    return result
+
+
+def feature_standardisation(features: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-input ``(mean, scale)`` of flattened features.
+
+    ``"global"``: no shift, one scale (the overall standard deviation) for every input,
+    which keeps VGG16's sparsity. ``"feature"``: each input's own mean and standard
+    deviation (floored, so near-constant inputs are not blown up). ``"none"``: identity.
+    """
+    flat = features.reshape(len(features), -1)
+    n = flat.shape[1]
+    if mode == "none":
+        return np.zeros(n, np.float32), np.ones(n, np.float32)
+    if mode == "global":
+        return np.zeros(n, np.float32), np.full(n, max(float(flat.std()), 1e-6), np.float32)
+    if mode == "feature":
+        mean = flat.mean(axis=0, dtype=np.float64)
+        std = flat.std(axis=0, dtype=np.float64)
+        floor = max(float(np.median(std[std > 0])) if (std > 0).any() else 1.0, 1e-6)
+        return mean.astype(np.float32), np.maximum(std, floor).astype(np.float32)
+    raise ValueError(f"unknown image feature normalisation {mode!r}")
+
+
+def _standardise(features: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    flat = features.reshape(len(features), -1)
+    return ((flat - mean) / scale).astype(np.float32).reshape(features.shape)
+
+
+def _fold_standardisation(dense: keras.layers.Dense, mean: np.ndarray, scale: np.ndarray) -> None:
+    """Make ``dense(raw)`` equal what ``dense((raw - mean) / scale)`` was."""
+    kernel, bias = dense.get_weights()
+    folded = kernel / scale[:, None]
+    dense.set_weights([folded, bias - mean @ folded])
+
+
+def choose_text_weight(p_text: np.ndarray, p_image: np.ndarray, y: np.ndarray) -> float:
+    """The ``w`` in [0, 1] whose fusion ``w*p_text + (1-w)*p_image`` has the best weighted F1.
+
+    Pass validation products that have both modalities. Ties go to the weight
+    closest to 0.5, so a flat curve does not push the fusion to one extreme.
+    """
+    if len(y) == 0:
+        raise ValueError("choose_text_weight needs at least one product with both modalities")
+    scores = [
+        f1_score(y, np.argmax(w * p_text + (1.0 - w) * p_image, axis=1), average="weighted")
+        for w in WEIGHT_GRID
+    ]
+    best = max(scores)
+    candidates = [w for w, s in zip(WEIGHT_GRID, scores, strict=True) if s >= best - 1e-12]
+    chosen = float(min(candidates, key=lambda w: abs(w - 0.5)))
+    logger.info("fusion weight %.2f (weighted F1 %.4f on %d products)", chosen, best, len(y))
+    return chosen
+
+
+# --- shared training loop ------------------------------------------------------
+
+
+def _fit(
+    model: keras.Model,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    params: ModelParams,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    patience: int,
+    on_epoch: EpochCallback | None,
+    class_weight_power: float,
+    label_smoothing: float,
+    name: str,
+    augment: Callable | None = None,
+    soft_targets: np.ndarray | None = None,
+    soft_weight: float = 0.0,
+) -> FitResult:
+    if len(x_train) == 0 or len(x_val) == 0:
+        raise ValueError(f"{name} branch needs training and validation samples")
+    k = params.num_classes
+    steps = math.ceil(len(x_train) / batch_size) * epochs
+    model.compile(
+        optimizer=keras.optimizers.Adam(_schedule(learning_rate, steps, params.warmup_fraction)),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
+    )
+    monitor = _MacroF1Monitor(x_val, y_val, patience=patience, on_epoch=on_epoch, name=name)
+    logger.info(
+        "training %s branch: %d train / %d val samples, %d epochs, batch %d, lr %g",
+        name, len(x_train), len(x_val), epochs, batch_size, learning_rate,
+    )  # fmt: skip
+    weights = class_weights(y_train, k, class_weight_power)
+    targets = keras.utils.to_categorical(y_train, k)
+    if soft_targets is not None:
+        targets = (1.0 - soft_weight) * targets + soft_weight * soft_targets
+    validation = (x_val, keras.utils.to_categorical(y_val, k))
+    if augment is None:
+        keras_history = model.fit(
+            x_train, targets, validation_data=validation, class_weight=weights,
+            epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0, callbacks=[monitor],
+        )  # fmt: skip
+    else:
+        data = _augmented_dataset(x_train, targets, y_train, weights, batch_size, augment)
+        keras_history = model.fit(
+            data, validation_data=validation, validation_batch_size=PREDICT_BATCH,
+            epochs=epochs, shuffle=False, verbose=0, callbacks=[monitor],  # data shuffles itself
+        )  # fmt: skip
+    monitor.restore_best(model)
+    history = {key: [float(v) for v in values] for key, values in keras_history.history.items()}
+    logger.info(
+        "%s branch: best epoch %d, val macro F1 %.4f",
+        name, monitor.best_epoch + 1, monitor.best_score,
+    )  # fmt: skip
+    return FitResult(model=model, history=history, best_epoch=monitor.best_epoch)
+
+
+def _augmented_dataset(
+    x: np.ndarray,
+    targets: np.ndarray,
+    y: np.ndarray,
+    weights: dict[int, float],
+    batch_size: int,
+    augment: Callable,
+):
+    """Shuffled batches of ``(augment(x), targets, class weight)``, reshuffled every epoch."""
+    import tensorflow as tf
+
+    sample_weight = np.array([weights[int(c)] for c in y], dtype=np.float32)
+    data = tf.data.Dataset.from_tensor_slices((x, targets.astype(np.float32), sample_weight))
+    return (
+        data.shuffle(len(x), reshuffle_each_iteration=True)
+        .batch(batch_size)
+        .map(augment, num_parallel_calls=1)
+        .prefetch(2)
+    )
+
+
+def _schedule(
+    learning_rate: float, total_steps: int, warmup_fraction: float
+) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Linear warm-up, then cosine decay to 0 over the planned epochs."""
+    warmup = int(total_steps * warmup_fraction)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0 if warmup else learning_rate,
+        decay_steps=max(1, total_steps - warmup),
+        warmup_target=learning_rate if warmup else None,
+        warmup_steps=warmup,
+    )
+
+
+class _MacroF1Monitor(keras.callbacks.Callback):
+    """Adds validation F1 scores to the epoch logs, keeps the best weights, stops early."""
+
+    def __init__(
+        self,
+        x_val: np.ndarray,
+        y_val: np.ndarray,
+        *,
+        patience: int,
+        on_epoch: EpochCallback | None,
+        name: str,
+    ) -> None:
+        super().__init__()
+        self.x_val, self.y_val = x_val, y_val
+        self.patience, self.on_epoch, self.name = patience, on_epoch, name
+        self.best_score, self.best_epoch = -1.0, 0
+        self.best_weights: list[np.ndarray] | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs if logs is not None else {}
+        pred = np.argmax(self.model.predict(self.x_val, batch_size=PREDICT_BATCH, verbose=0), 1)
+        logs["val_f1_macro"] = float(f1_score(self.y_val, pred, average="macro"))
+        logs["val_f1_weighted"] = float(f1_score(self.y_val, pred, average="weighted"))
+        logs["val_accuracy"] = float(np.mean(pred == self.y_val))
+        logs["learning_rate"] = float(
+            keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+        )
+        metrics = {key: float(value) for key, value in logs.items()}
+        logger.info(
+            "%s epoch %d: loss %.4f val_loss %.4f val_f1_macro %.4f val_f1_weighted %.4f",
+            self.name, epoch + 1, metrics.get("loss", math.nan), metrics.get("val_loss", math.nan),
+            metrics["val_f1_macro"], metrics["val_f1_weighted"],
+        )  # fmt: skip
+        if logs["val_f1_macro"] > self.best_score:
+            self.best_score, self.best_epoch = logs["val_f1_macro"], epoch
+            self.best_weights = self.model.get_weights()
+        elif epoch - self.best_epoch >= self.patience:
+            self.model.stop_training = True
+        if self.on_epoch is not None:
+            self.on_epoch(epoch, metrics)
+
+    def restore_best(self, model: keras.Model) -> None:
+        if self.best_weights is not None:
+            model.set_weights(self.best_weights)
+
+
+def _check_ids(x: np.ndarray, vocab_size: int) -> None:
+    # An id past the Embedding's input_dim fails late and obscurely on CPU (or silently on GPU).
+    if x.size and int(x.max()) >= vocab_size:
+        raise ValueError(
+            f"token id {int(x.max())} >= vocab_size {vocab_size}; "
+            "build ModelParams with vocab_size >= encoder.size"
+        )
