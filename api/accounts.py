@@ -30,6 +30,7 @@ def user_json(user: User) -> dict[str, Any]:
         "id": user.id,
         "username": user.username,
         "role": user.role,
+        "email": user.email,
         "active": user.active,
         "created_at": user.created_at.isoformat(),
         "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
@@ -42,6 +43,7 @@ def create_user(
     password: str,
     role: str = ROLE_USER,
     actor: str | None = None,
+    email: str | None = None,
 ) -> User:
     """A new active account; 422 for a bad name, role or weak password, 409 if taken."""
     if not USERNAME.match(username):
@@ -58,7 +60,9 @@ def create_user(
         raise ApiError(422, "weak_password", str(exc)) from None
     try:
         with sessions.begin() as session:
-            user = User(username=username, password_hash=hash_password(password), role=role)
+            user = User(
+                username=username, password_hash=hash_password(password), role=role, email=email
+            )
             session.add(user)
             session.flush()
             add_event(session, "user", f"{role} {username} created", actor=actor, subject=username)

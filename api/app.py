@@ -12,13 +12,17 @@ from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import (
+    admin_feedback,
     admin_jobs,
     admin_logs,
     admin_models,
+    admin_monitoring,
     admin_products,
     auth,
     docs,
+    feedback,
     health,
+    observability,
     predict,
     users,
 )
@@ -45,6 +49,10 @@ BLUEPRINTS = (
     admin_jobs,
     admin_models,
     admin_logs,
+    feedback,
+    admin_feedback,
+    admin_monitoring,
+    observability,
     docs,
 )
 
@@ -86,6 +94,7 @@ def create_app(settings: Settings | None = None, *, record_predictions: bool = T
         with sessions() as session:
             return session.get(User, user_id)
 
+    observability.init_observability(app, services)
     init_auth(app, settings, load_user)
     ensure_first_admin(sessions, settings)
     register_error_handlers(app)

@@ -20,7 +20,7 @@ ERROR_CODES = {
     415: "Wrong content type or media type.",
     422: "Well-formed but refused.",
     429: "Too many attempts.",
-    503: "The broker or the model is unavailable.",
+    503: "The broker or the model is unavailable, or maintenance mode is on.",
     504: "No answer in time.",
 }
 
@@ -133,6 +133,7 @@ SCHEMAS: dict[str, Any] = {
             "username": {"type": "string"},
             "password": {"type": "string", "description": "12+ characters, 3 classes."},
             "role": {"enum": ["user", "admin"], "default": "user"},
+            "email": {"type": "string", "description": "Where alerts reach an admin."},
         },
     },
     "User": {
@@ -143,9 +144,47 @@ SCHEMAS: dict[str, Any] = {
             "username": {"type": "string"},
             "role": {"enum": ["user", "admin"]},
             "active": {"type": "boolean"},
+            "email": {"type": ["string", "null"]},
             "created_at": {"type": "string", "format": "date-time"},
             "last_login_at": {"type": ["string", "null"], "format": "date-time"},
         },
+    },
+    "NewFeedback": {
+        "type": "object",
+        "required": ["prediction_id", "is_correct"],
+        "properties": {
+            "prediction_id": {"type": "string"},
+            "is_correct": {"type": "boolean"},
+            "correct_category": {"type": "integer", "description": "One of the 27 codes."},
+            "comment": {"type": "string"},
+            "designation": {"type": "string", "description": "The text classified, to accept."},
+            "description": {"type": "string"},
+        },
+    },
+    "Feedback": {
+        "type": "object",
+        "required": ["id", "prediction_id", "is_correct", "status"],
+        "properties": {
+            "id": {"type": "integer"},
+            "prediction_id": {"type": "string"},
+            "user_id": {"type": "integer"},
+            "is_correct": {"type": "boolean"},
+            "correct_category": {"type": ["integer", "null"]},
+            "comment": {"type": "string"},
+            "predicted_category": {"type": ["integer", "null"]},
+            "confidence": {"type": ["number", "null"]},
+            "model_version": {"type": ["string", "null"]},
+            "has_text": {"type": "boolean"},
+            "status": {"enum": ["new", "accepted"]},
+            "product_id": {"type": ["integer", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Maintenance": {
+        "type": "object",
+        "required": ["enabled"],
+        "properties": {"enabled": {"type": "boolean"}, "message": {"type": "string"}},
     },
     "Product": {
         "type": "object",
@@ -471,6 +510,82 @@ def document(predict_anonymous: bool = False) -> dict[str, Any]:
                     _query("actor", {"type": "string"}, "Username."),
                     *PAGE,
                 ],
+            )
+        },
+        "/feedback": {
+            "post": _op(
+                "A verdict on one of the caller's predictions (a second one updates it).",
+                "feedback",
+                _responses(
+                    {200: ("Updated.", "Feedback"), 201: ("Recorded.", "Feedback")},
+                    400,
+                    401,
+                    403,
+                    404,
+                    409,
+                    415,
+                    422,
+                ),
+                body=_body("NewFeedback"),
+            )
+        },
+        "/admin/feedback": {
+            "get": _op(
+                "Feedback, newest first, filtered.",
+                "feedback",
+                _responses({200: ("A page.", _page_of("Feedback"))}, 400, *ADMIN),
+                params=[
+                    _query("is_correct", {"type": "boolean"}, "Verdict."),
+                    _query("status", {"enum": ["new", "accepted"]}, "Accepted or not."),
+                    _query("model_version", {"type": "string"}, "Version that answered."),
+                    _query("category", {"type": "integer"}, "Predicted code."),
+                    _query("correct_category", {"type": "integer"}, "Corrected code."),
+                    _query("user", {"type": "string"}, "Username."),
+                    _query("since", {"type": "string", "format": "date-time"}, "From."),
+                    _query("until", {"type": "string", "format": "date-time"}, "Before."),
+                    *PAGE,
+                ],
+            )
+        },
+        "/admin/feedback/{feedback_id}/accept": {
+            "post": _op(
+                "Make a labelled product (ingestion batch feedback) of a verdict.",
+                "feedback",
+                _responses({200: ("Accepted.", "Feedback")}, *ADMIN, 404, 409),
+                params=[_path_param("feedback_id", "^[0-9]+$")],
+            )
+        },
+        "/admin/monitoring": {
+            "get": _op(
+                "Live quality, drift, confidence, evaluations and alerts as time series.",
+                "monitoring",
+                _responses({200: ("The series.", OBJECT)}, 400, *ADMIN),
+                params=[
+                    _query("window_s", {"type": "integer", "minimum": 1}, "Rolling window."),
+                    _query("bucket_s", {"type": "integer", "minimum": 1}, "Point spacing."),
+                    _query("version", {"type": "string"}, "Model version (default production)."),
+                ],
+            )
+        },
+        "/admin/maintenance": {
+            "get": _op(
+                "Whether maintenance mode is on.",
+                "monitoring",
+                _responses({200: ("The state.", "Maintenance")}, *ADMIN),
+            ),
+            "put": _op(
+                "Switch maintenance mode (/predict answers 503) on or off.",
+                "monitoring",
+                _responses({200: ("The state.", "Maintenance")}, 400, *ADMIN, 415),
+                body=_body("Maintenance"),
+            ),
+        },
+        "/metrics": {
+            "get": _op(
+                "Prometheus metrics.",
+                "ops",
+                {"200": {"description": "Text format.", "content": {"text/plain": {}}}},
+                auth=None,
             )
         },
         "/openapi.json": {

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, request, url_for
 
+from api.admin_monitoring import refuse_if_maintenance
 from api.authn import optional_user, require_user
 from api.broker import BacklogFull
 from api.errors import ApiError
@@ -43,6 +44,7 @@ def predict() -> tuple[dict[str, Any], int]:
     started = time.perf_counter()
     svc = services()
     user = optional_user() if svc.settings.predict_anonymous else require_user()
+    refuse_if_maintenance(svc)
     job = parse_product(svc.settings)
     owner = str(user.id) if user is not None else ""
     try:

@@ -36,6 +36,7 @@ EVENT_KIND = {
     "retrain": "training",
     "evaluate": "evaluation",
     "evaluate_recent": "evaluation",
+    "scheduled_evaluation": "evaluation",
 }
 
 

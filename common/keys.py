@@ -66,3 +66,25 @@ def job_alive(job_id: str) -> str:
 def job_cancel(job_id: str) -> str:
     """Set when an admin asked to cancel a job; the job stops at its next progress report."""
     return f"shelfwise:job-cancel:{job_id}"
+
+
+MAINTENANCE = "shelfwise:maintenance"
+"""Set while maintenance mode is on: JSON with the message /predict answers."""
+
+
+def alert_cooldown(kind: str) -> str:
+    """Set for ALERT_COOLDOWN_S after an alert of ``kind``: later ones are the same incident."""
+    return f"shelfwise:alert:{kind}"
+
+
+AUTO_RETRAIN = "shelfwise:auto-retrain"
+"""Set for ALERT_COOLDOWN_S after an alert enqueued a retrain."""
+
+
+def schedule_slot(task: str) -> str:
+    """Taken by the first trainer to run ``task`` in its period (SET NX EX)."""
+    return f"shelfwise:schedule:{task}"
+
+
+LAST_EVALUATED_F1 = "shelfwise:last-evaluated-f1"
+"""JSON of the latest scheduled evaluation: version, weighted F1, time."""

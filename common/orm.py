@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -128,6 +129,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=ROLE_USER)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    """Where alerts reach an admin; a username that is an address serves when unset."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -174,3 +177,50 @@ class Event(Base):
     subject: Mapped[str | None] = mapped_column(String(128))
     """What it is about: a job id, a version name, a username."""
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+FEEDBACK_NEW, FEEDBACK_ACCEPTED = "new", "accepted"
+
+
+class Feedback(Base):
+    """A user's verdict on one prediction; a second verdict by the same user updates it.
+
+    The prediction's outcome is copied in, because the prediction's own record is
+    written asynchronously and may not exist yet when the feedback arrives.
+    """
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prediction_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    is_correct: Mapped[bool] = mapped_column(Boolean)
+    correct_category: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    model_version: Mapped[str | None] = mapped_column(String(32), index=True)
+    predicted_category: Mapped[int | None] = mapped_column(Integer)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    image_sha256: Mapped[str | None] = mapped_column(String(64))
+    designation_sha256: Mapped[str | None] = mapped_column(String(64))
+    description_sha256: Mapped[str | None] = mapped_column(String(64))
+    designation: Mapped[str | None] = mapped_column(Text)
+    """The product's text, when the client sent it back (needed to accept it as a product)."""
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=FEEDBACK_NEW, index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    """The labelled product made from this feedback once an admin accepted it."""
+
+    __table_args__ = (
+        UniqueConstraint("prediction_id", "user_id", name="uq_feedback_prediction_user"),
+    )
+
+    @property
+    def true_category(self) -> int | None:
+        """The right category when known: the prediction itself if confirmed, else the fix."""
+        return self.predicted_category if self.is_correct else self.correct_category

@@ -153,6 +153,76 @@ class Settings(BaseSettings):
         "", description="MLflow server for training runs; empty: no MLflow logging."
     )
 
+    # --- feedback, monitoring and alerts --------------------------------------
+    alert_f1: float = Field(
+        0.70,
+        ge=0,
+        le=1,
+        description="Weighted F1 (live or evaluated) under which admins are alerted.",
+    )
+    drift_psi_threshold: float = Field(
+        0.25, gt=0, description="Total PSI of recent predictions' classes that counts as drift."
+    )
+    low_confidence: float = Field(
+        0.5, ge=0, le=1, description="Confidence under which an answer counts as low-confidence."
+    )
+    monitor_window_s: int = Field(
+        7 * 24 * 3600, gt=0, description="Rolling window of live quality and drift."
+    )
+    monitor_bucket_s: int = Field(
+        24 * 3600, gt=0, description="Width of one point of the monitoring time series."
+    )
+    monitor_min_feedback: int = Field(
+        30, ge=1, description="Feedback with known truth a window needs before its F1 can alert."
+    )
+    monitor_min_predictions: int = Field(
+        200, ge=1, description="Predictions a window needs before its drift can alert."
+    )
+    monitor_interval_s: int = Field(
+        300, gt=0, description="How often the trainer checks live quality and drift."
+    )
+    evaluation_interval_s: int = Field(
+        24 * 3600,
+        ge=0,
+        description="How often the trainer scores production on products newer than it; 0 = never.",
+    )
+    alert_cooldown_s: int = Field(
+        6 * 3600, gt=0, description="Quiet time after an alert: one incident, one alert."
+    )
+    alert_webhook_url: str = Field(
+        "", description="URL that receives each alert as a JSON POST; empty: none."
+    )
+    smtp_host: str = Field("", description="SMTP server for alert e-mails; empty: no e-mail.")
+    smtp_port: int = Field(587, gt=0, description="SMTP port.")
+    smtp_tls: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="`starttls`, `ssl` (implicit TLS) or `none`."
+    )
+    smtp_username: str = Field("", description="SMTP login; empty: no login.")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password.")
+    smtp_from: str = Field("shelfwise@localhost", description="Sender of alert e-mails.")
+    auto_retrain: bool = Field(
+        False, description="Enqueue a retrain on a quality or drift alert (once per cool-down)."
+    )
+    retrain_interval_s: int = Field(
+        7 * 24 * 3600,
+        ge=0,
+        description="How often the trainer considers a periodic retrain; 0 = never.",
+    )
+    retrain_min_new_products: int = Field(
+        500, ge=1, description="New labelled products a periodic retrain needs."
+    )
+    prometheus_multiproc_dir: Path | None = Field(
+        None,
+        description="Where gunicorn's API processes share their metrics; "
+        "default var/prometheus (set by api/gunicorn_conf.py).",
+    )
+    schedule_tick_s: float = Field(
+        5.0, gt=0, description="How often the trainer's schedule looks for due tasks."
+    )
+    metrics_port: int = Field(
+        0, ge=0, description="Prometheus port of a model worker or trainer; 0 = off."
+    )
+
     # --- logging --------------------------------------------------------------
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: Literal["text", "json"] = Field(
@@ -160,7 +230,13 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "model_dir", "image_dir", "upload_dir", "inference_lock", "vgg16_weights", mode="before"
+        "model_dir",
+        "image_dir",
+        "upload_dir",
+        "inference_lock",
+        "vgg16_weights",
+        "prometheus_multiproc_dir",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -27,7 +27,10 @@ def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format, service="model")
     configure_tensorflow(settings)
+    from model_service.observability import serve
     from model_service.worker import ModelWorker, model_loader
+
+    serve(settings.metrics_port)
 
     client = redis.Redis.from_url(
         settings.redis_url,

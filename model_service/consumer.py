@@ -15,6 +15,7 @@ from typing import Any
 import redis
 
 from common import keys
+from common.logs import log_context
 from common.schemas import dumps
 from common.settings import Settings
 
@@ -103,9 +104,10 @@ class StreamConsumer:
                 exhausted.append((entry, deliveries))
             else:
                 retry.append(entry)
-        logger.warning(
-            "reclaimed %d job(s) from dead workers (%d exhausted)", len(entries), len(exhausted)
-        )
+        with log_context(job_ids=[f.get(b"id", b"").decode(errors="replace") for _, f in entries]):
+            logger.warning(
+                "reclaimed %d job(s) from dead workers (%d exhausted)", len(entries), len(exhausted)
+            )
         return retry, exhausted
 
     def _deliveries(self, entry_id: bytes) -> int:

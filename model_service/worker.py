@@ -26,9 +26,11 @@ import redis
 
 from common import keys
 from common.images import InvalidImage
+from common.logs import log_context
 from common.model_store import production_version, version_path
 from common.schemas import MalformedJob, PredictJob, Timing, error_answer, success_answer
 from common.settings import Settings
+from model_service import observability
 from model_service.consumer import Answer, Entry, StreamConsumer
 from model_service.predictor import Predictor, ProductInput
 from model_service.preprocessing import clean_text, load_image
@@ -138,6 +140,12 @@ class ModelWorker:
     def process(self, entries: list[Entry]) -> None:
         """Answer one batch; a bad job fails only itself, never its batch-mates."""
         self._in_flight = [entry_id for entry_id, _ in entries]
+        # Every line logged for this batch names its jobs, so a request's id leads to it.
+        with log_context(job_ids=[_job_id(fields) for _, fields in entries]):
+            self._process(entries)
+        self._in_flight = []
+
+    def _process(self, entries: list[Entry]) -> None:
         received = time.time()
         answers: list[Answer] = []
         ready: list[tuple[bytes, PredictJob, ProductInput, float]] = []
@@ -145,8 +153,9 @@ class ModelWorker:
             try:
                 job = PredictJob.from_fields(fields)
             except MalformedJob as exc:
-                logger.error("rejecting malformed job %r: %s", entry_id, exc)
-                job_id = fields.get(b"id", b"").decode(errors="replace") or None
+                job_id = _job_id(fields) or None
+                with log_context(job_id=job_id):
+                    logger.error("rejecting malformed job %r: %s", entry_id, exc)
                 answers.append(
                     Answer(entry_id, job_id, error_answer(job_id or "", "malformed_job", str(exc)))
                 )
@@ -155,6 +164,8 @@ class ModelWorker:
             try:
                 item = self._prepare(job)
             except InvalidImage as exc:
+                with log_context(job_id=job.job_id):
+                    logger.info("job %s rejected: %s", job.job_id, exc.code)
                 answers.append(
                     Answer(entry_id, job.job_id, error_answer(job.job_id, exc.code, str(exc)))
                 )
@@ -162,7 +173,7 @@ class ModelWorker:
             ready.append((entry_id, job, item, (time.perf_counter() - started) * 1000))
         answers += self._infer(ready, received)
         self.consumer.answer(answers)
-        self._in_flight = []
+        logger.debug("answered batch of %d jobs", len(answers))
 
     def _prepare(self, job: PredictJob) -> ProductInput:
         text = clean_text(job.designation, job.description)
@@ -190,7 +201,8 @@ class ModelWorker:
         except Exception:
             if len(ready) == 1:
                 entry_id, job, _, _ = ready[0]
-                logger.exception("inference failed for job %s", job.job_id)
+                with log_context(job_id=job.job_id):
+                    logger.exception("inference failed for job %s", job.job_id)
                 return [
                     Answer(
                         entry_id,
@@ -206,6 +218,9 @@ class ModelWorker:
             logger.warning("batch of %d failed; retrying its jobs one by one", len(ready))
             return [a for one in ready for a in self._infer([one], received)]
         inference_ms = (time.perf_counter() - started) * 1000
+        observability.observe_batch(
+            len(ready), [prep for *_, prep in ready], inference_ms, predictor.name
+        )
         return [
             Answer(
                 entry_id,
@@ -246,7 +261,9 @@ class ModelWorker:
         if exhausted:
             answers = []
             for (entry_id, fields), deliveries in exhausted:
-                job_id = fields.get(b"id", b"").decode() or None
+                job_id = _job_id(fields) or None
+                with log_context(job_id=job_id):
+                    logger.warning("job %s set aside after %d deliveries", job_id, deliveries)
                 answers.append(
                     Answer(
                         entry_id,
@@ -305,6 +322,10 @@ class ModelWorker:
             "max_batch": self.settings.max_batch,
             "started_at": self.started_at,
         }
+
+
+def _job_id(fields: dict[bytes, bytes]) -> str:
+    return fields.get(b"id", b"").decode(errors="replace")
 
 
 def _open_lock(path: Path | None) -> Any:

@@ -126,6 +126,11 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     queue = Queue(settings.training_queue, connection=connection)
     worker = SimpleWorker([queue], connection=connection)
     logger.info("training worker on queue %s at %s", settings.training_queue, settings.redis_url)
+    from trainer.observability import serve
+    from trainer.scheduler import Scheduler
+
+    serve(settings.metrics_port)
+    Scheduler(settings, connection, _sessions(settings)).start()
     worker.work(burst=args.burst, logging_level=settings.log_level.upper())
     return 0
 

@@ -1,8 +1,11 @@
 """Training recipe for the two branches and the fusion weight.
 
 The architecture comes from ``model_service.model``; this module decides how it
-learns: class weights, label smoothing, learning-rate schedule, early stopping on
-validation macro F1 with the best epoch's weights restored.
+learns: class weights, label smoothing, warm-up and cosine learning-rate decay,
+early stopping on validation macro F1 with the best epoch's weights restored.
+Text: embeddings started from an LSA of the training ids, token dropout, and
+optional soft targets from a TF-IDF teacher. Image: standardised features
+(folded back into the head afterwards), optional mixup.
 """
 
 from __future__ import annotations
@@ -253,13 +256,22 @@ def fit_image_head(
     learning_rate: float,
     patience: int = 5,
     on_epoch: EpochCallback | None = None,
+    f_train_flipped: np.ndarray | None = None,
 ) -> FitResult:
     """Train the dense head on cached VGG16 ``block5_pool`` features (n, 7, 7, 512).
 
     The head trains on standardised features (raw ones reach the hundreds, which
     saturates the softmax from the first step); the standardisation is then folded
     into the first dense layer, so the returned head takes raw features as served.
+    ``f_train_flipped``, when given, holds the features of the same training images
+    mirrored left to right (same order): extra samples with the same labels, the
+    cheapest augmentation once features are cached.
     """
+    if f_train_flipped is not None:
+        if f_train_flipped.shape != f_train.shape:
+            raise ValueError("f_train_flipped must match f_train's shape")
+        f_train = np.concatenate([f_train, f_train_flipped])
+        y_train = np.concatenate([y_train, y_train])
     mean, scale = feature_standardisation(f_train, params.image_feature_norm)
     model = build_image_head(params)
     result = _fit(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ import redis
 from rq import get_current_job
 
 from common import keys
+from common.logs import log_context
 from common.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -27,13 +29,14 @@ class JobCanceled(Exception):
 
 
 def _jobs() -> dict[str, Callable[[dict[str, Any] | None], dict[str, Any]]]:
-    from trainer import jobs, recent
+    from trainer import jobs, recent, scheduler
 
     return {
         "import": jobs.import_products,
         "retrain": jobs.retrain,
         "evaluate": jobs.evaluate,
         "evaluate_recent": recent.evaluate_recent,
+        "scheduled_evaluation": scheduler.scheduled_evaluation,
     }
 
 
@@ -50,6 +53,34 @@ def run(kind: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     job = get_current_job()
     if job is None:
         return func(params)
+    with log_context(job_id=job.id, job_kind=kind):
+        return _observed(kind, job, func, params)
+
+
+def _observed(
+    kind: str,
+    job: Any,
+    func: Callable[[dict[str, Any] | None], dict[str, Any]],
+    params: dict[str, Any] | None,
+) -> dict[str, Any]:
+    from trainer.observability import JOB_OUTCOMES, JOB_SECONDS
+
+    started, outcome = time.monotonic(), "failed"
+    try:
+        result = _supervised(job, func, params)
+        outcome = "finished"
+        return result
+    except JobCanceled:
+        outcome = "canceled"
+        raise
+    finally:
+        JOB_SECONDS.labels(kind).observe(time.monotonic() - started)
+        JOB_OUTCOMES.labels(kind, outcome).inc()
+
+
+def _supervised(
+    job: Any, func: Callable[[dict[str, Any] | None], dict[str, Any]], params: dict[str, Any] | None
+) -> dict[str, Any]:
     stop = threading.Event()
     ttl_s = load_settings().job_alive_ttl_s
     beat = threading.Thread(

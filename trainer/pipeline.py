@@ -22,6 +22,7 @@ import redis
 from sqlalchemy import select
 
 from common import model_store, registry
+from common.categories import CODES
 from common.db import init_db, session_factory
 from common.image_store import ImageStore
 from common.orm import BATCH_DONE, IngestionBatch
@@ -178,6 +179,8 @@ def train(
         provenance = {
             "ingestion_batches": batches, "git_revision": git_revision(),
             "data": counts, "sample": sample, "vgg16_features_computed": computed,
+            "class_counts": {str(CODES[i]): int(n) for i, n in  # the drift reference
+                             enumerate(np.bincount(train_ex.labels, minlength=len(CODES))) if n},
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "evaluation_set": f"sha256('eval:' + productid) < {dataset.EVAL_FRACTION}",
         }  # fmt: skip

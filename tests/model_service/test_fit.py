@@ -60,7 +60,7 @@ def _toy_features(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     y = rng.integers(0, 3, n)
     f = rng.random((n, 1, 1, 512), dtype=np.float32)
     for i, c in enumerate(y):
-        f[i, 0, 0, c * 100 : c * 100 + 50] += 3.0
+        f[i, 0, 0, c * 100 : c * 100 + 50] += 5.0
     return f, y
 
 
@@ -97,7 +97,7 @@ def test_text_branch_learns_a_separable_problem() -> None:
 def test_image_head_learns_a_separable_problem() -> None:
     f, y = _toy_features(150, seed=3)
     f_val, y_val = _toy_features(60, seed=4)
-    result = fit_image_head(TINY, f, y, f_val, y_val, epochs=6, batch_size=16, learning_rate=1e-3)
+    result = fit_image_head(TINY, f, y, f_val, y_val, epochs=8, batch_size=16, learning_rate=1e-3)
     pred = result.model.predict(f_val, verbose=0).argmax(1)
     assert f1_score(y_val, pred, average="macro") > 0.95
     assert max(result.history["val_f1_macro"]) == result.history["val_f1_macro"][result.best_epoch]
@@ -254,3 +254,17 @@ def test_teacher_targets_are_out_of_fold_probabilities() -> None:
     assert soft.shape == (60, 3)
     assert np.allclose(soft.sum(axis=1), 1.0, atol=1e-5)
     assert (soft.argmax(axis=1) == y).mean() > 0.9
+
+
+def test_flipped_features_are_extra_training_samples() -> None:
+    f, y = _toy_features(60, seed=7)
+    seen: list[int] = []
+    result = fit_image_head(
+        TINY, f, y, f[:20], y[:20], epochs=1, batch_size=30, learning_rate=1e-3,
+        f_train_flipped=f[:, :, ::-1], on_epoch=lambda e, m: seen.append(e),
+    )  # fmt: skip
+    assert seen == [0]
+    assert result.model.optimizer.iterations.numpy() == 4  # 120 samples / 30
+    with pytest.raises(ValueError, match="shape"):
+        fit_image_head(TINY, f, y, f, y, epochs=1, batch_size=30, learning_rate=1e-3,
+                       f_train_flipped=f[:10])  # fmt: skip

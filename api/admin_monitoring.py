@@ -1,0 +1,93 @@
+"""``/admin/monitoring`` (live quality, drift, confidence, evaluations, alerts) and
+``/admin/maintenance`` (switch /predict off with a message while admin routes keep working)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from flask import Blueprint, g
+
+from api.authn import guard_admin_blueprint
+from api.bodies import json_body
+from api.errors import ApiError
+from api.queries import arg, integer
+from api.services import Services, services
+from common import keys, monitoring
+from common.events import record_event
+
+bp = Blueprint("admin_monitoring", __name__, url_prefix="/admin")
+bp.before_request(guard_admin_blueprint)
+
+DEFAULT_MESSAGE = "Shelfwise is under maintenance; classification is back shortly."
+MAX_POINTS = 1000
+
+
+@bp.get("/monitoring")
+def get_monitoring() -> dict[str, Any]:
+    """Time series: ``window_s``, ``bucket_s`` and ``version`` (default production)."""
+    svc = services()
+    window_s, bucket_s = arg("window_s", integer), arg("bucket_s", integer)
+    for name, value in (("window_s", window_s), ("bucket_s", bucket_s)):
+        if value is not None and value <= 0:
+            raise ApiError(400, "invalid_query", f"{name} must be positive.")
+    w = window_s or svc.settings.monitor_window_s
+    b = bucket_s or svc.settings.monitor_bucket_s
+    if w // b > MAX_POINTS:
+        raise ApiError(400, "invalid_query", f"At most {MAX_POINTS} points per series.")
+    with svc.sessions() as session:
+        body = monitoring.report(session, svc.settings, None, w, b, arg("version", str))
+    body["maintenance"] = maintenance_state(svc)
+    return body
+
+
+def maintenance_state(svc: Services) -> dict[str, Any]:
+    raw = svc.redis.get(keys.MAINTENANCE)
+    if raw is None:
+        return {"enabled": False}
+    state: dict[str, Any] = json.loads(raw)
+    return {"enabled": True, **state}
+
+
+@bp.get("/maintenance")
+def get_maintenance() -> dict[str, Any]:
+    return maintenance_state(services())
+
+
+@bp.put("/maintenance")
+def put_maintenance() -> dict[str, Any]:
+    """``{"enabled": true|false, "message": "..."}``."""
+    svc = services()
+    body = json_body()
+    enabled, message = body.get("enabled"), body.get("message") or DEFAULT_MESSAGE
+    if not isinstance(enabled, bool):
+        raise ApiError(400, "invalid_field", "enabled is required and must be true or false.")
+    if not isinstance(message, str) or len(message) > 500:
+        raise ApiError(400, "invalid_field", "message must be a string of at most 500.")
+    if enabled:
+        state = {"message": message, "by": g.admin.username, "since": time.time()}
+        svc.redis.set(keys.MAINTENANCE, json.dumps(state))
+    else:
+        svc.redis.delete(keys.MAINTENANCE)
+    record_event(
+        svc.sessions,
+        "user",
+        f"maintenance mode {'on' if enabled else 'off'}",
+        level="warning" if enabled else "info",
+        actor=g.admin.username,
+        subject="maintenance",
+    )
+    return maintenance_state(svc)
+
+
+def refuse_if_maintenance(svc: Services) -> None:
+    """503 with the admins' message while maintenance mode is on."""
+    raw = svc.redis.get(keys.MAINTENANCE)
+    if raw is not None:
+        raise ApiError(
+            503,
+            "maintenance",
+            json.loads(raw).get("message") or DEFAULT_MESSAGE,
+            headers={"Retry-After": "60"},
+        )
