@@ -10,6 +10,10 @@ DEAD_LETTER_STREAM = "shelfwise:predict:dead"
 WORKERS_SET = "shelfwise:workers"
 """Names of model workers that have started; liveness is their heartbeat key."""
 
+WORKER_LEADER = "shelfwise:worker-leader"
+"""The model worker that answered the latest batch. It alone blocks on the stream;
+the others poll for overflow, so light load stays on one warm process."""
+
 MODEL_EVENTS = "shelfwise:model-events"
 """Pub/sub channel: a new production version was promoted."""
 

@@ -53,8 +53,11 @@ class StreamConsumer:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    def read(self, count: int, block_ms: int) -> list[Entry]:
-        """New jobs for this worker: up to ``count``, returning at once when any are queued."""
+    def read(self, count: int, block_ms: int | None) -> list[Entry]:
+        """New jobs for this worker: up to ``count``, returning at once when any are queued.
+
+        ``block_ms`` None: do not wait at all when none are.
+        """
         try:
             reply = self.client.xreadgroup(
                 keys.WORKER_GROUP,

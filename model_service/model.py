@@ -61,8 +61,9 @@ class ModelParams:
 def build_text_model(params: ModelParams) -> keras.Model:
     """Token ids -> Embedding -> Bidirectional(GRU) -> Dropout -> Dense softmax."""
     ids = keras.Input(shape=(params.seq_len,), dtype="int32", name="token_ids")
-    x = keras.layers.Embedding(params.vocab_size, params.embed_dim, mask_zero=True,
-                               name="embedding")(ids)
+    x = keras.layers.Embedding(
+        params.vocab_size, params.embed_dim, mask_zero=True, name="embedding"
+    )(ids)
     x = keras.layers.Bidirectional(keras.layers.GRU(params.gru_units), name="bigru")(x)
     x = keras.layers.Dropout(params.text_dropout, name="dropout")(x)
     probs = keras.layers.Dense(params.num_classes, activation="softmax", name="text_probs")(x)
@@ -83,8 +84,9 @@ def build_vgg16_base(weights: Path | str | None, image_size: int = IMAGE_SIZE) -
         source = None
     else:
         source = str(weights) if weights else "imagenet"
-    base = keras.applications.VGG16(include_top=False, weights=source,
-                                    input_shape=(image_size, image_size, 3))
+    base = keras.applications.VGG16(
+        include_top=False, weights=source, input_shape=(image_size, image_size, 3)
+    )
     base.trainable = False
     return base
 

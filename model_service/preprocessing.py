@@ -20,8 +20,15 @@ from PIL import Image, ImageOps
 
 from common.images import InvalidImage, open_image
 
-__all__ = ["IMAGE_SIZE", "InvalidImage", "TextEncoder", "clean_text", "load_image", "tokenize",
-           "vgg16_input"]
+__all__ = [
+    "IMAGE_SIZE",
+    "InvalidImage",
+    "TextEncoder",
+    "clean_text",
+    "load_image",
+    "tokenize",
+    "vgg16_input",
+]
 
 IMAGE_SIZE = 224
 

@@ -81,3 +81,26 @@ def test_heartbeat_describes_the_worker(worker) -> None:  # type: ignore[no-unty
     described = worker.describe()
     assert described["name"] == "solo"
     assert described["model_version"] == "v1" and described["trained"] is True
+
+
+def test_the_worker_of_the_latest_batch_leads(
+    worker,
+    settings: Settings,  # type: ignore[no-untyped-def]
+    redis_client: redis.Redis,
+) -> None:
+    """Only the leader blocks on the stream; a dead leader's key expires."""
+    from model_service.worker import ModelWorker
+
+    other = ModelWorker(
+        settings.model_copy(update={"vgg16_weights": "random", "worker_name": "other"}),
+        redis_client,
+        lambda version: worker.predictor,
+    )
+    assert worker._is_leader() and other._is_leader()  # nobody leads yet: all block
+    redis_client.xadd(keys.PREDICT_STREAM, PredictJob("j1", "Piscine").to_fields())
+    worker.process(worker.consumer.read(count=10, block_ms=100))
+    worker._lead()
+    assert worker._is_leader() and not other._is_leader()
+    assert 0 < redis_client.pttl(keys.WORKER_LEADER) <= worker._leader_ttl_ms
+    redis_client.delete(keys.WORKER_LEADER)  # as when the leader's key expires
+    assert other._is_leader()
