@@ -63,8 +63,10 @@ class Predictor:
         cls, path: Path, vgg16_weights: Path | str | None, vgg16_base: tf.keras.Model | None = None
     ) -> Predictor:
         """Load a version directory; pass ``vgg16_base`` to share one across versions."""
-        base = vgg16_base if vgg16_base is not None else build_vgg16_base(vgg16_weights)
-        return cls(load_version(path), base)
+        version = load_version(path)
+        if vgg16_base is None:
+            vgg16_base = build_vgg16_base(vgg16_weights, version.params.image_size)
+        return cls(version, vgg16_base)
 
     def warm_up(self) -> None:
         """Trace both graphs now, so the first request does not pay for it."""
