@@ -23,6 +23,7 @@ _INTS = {
     "patience": (1, 1000),
     "image_patience": (1, 1000),
     "sample": (1, 10_000_000),
+    "replay": (0, 10_000_000),
 }
 _FLOATS = ("learning_rate", "image_learning_rate")
 
@@ -55,10 +56,16 @@ def retrain_params(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(promote, str | bool) or promote not in PROMOTE:
         raise ApiError(422, "invalid_parameter", "promote is auto, always, never, true or false.")
     params["promote"] = PROMOTE[promote]
-    if body.get("data", "all") != "all":
+    data = body.get("data", "all")
+    if data not in ("all", "recent"):
         raise ApiError(
-            422, "invalid_parameter", "data: only 'all' is supported (every labelled product)."
+            422,
+            "invalid_parameter",
+            "data is 'all' (every labelled product) or 'recent' (products ingested since "
+            "production was trained, plus a replay sample of the others: replay, default 2000).",
         )
+    if data == "recent":
+        params["data"] = data
     model_params = body.get("model_params", {})
     if not isinstance(model_params, dict) or not all(
         isinstance(v, int | float | str) and not isinstance(v, bool) for v in model_params.values()

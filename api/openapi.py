@@ -236,7 +236,12 @@ SCHEMAS: dict[str, Any] = {
             "image_learning_rate": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
             "sample": {"type": "integer", "minimum": 1, "description": "Train on about N."},
             "promote": {"enum": ["auto", "always", "never", True, False]},
-            "data": {"enum": ["all"]},
+            "data": {
+                "enum": ["all", "recent"],
+                "description": "recent: products ingested since production was trained, "
+                "plus a replay sample of the others.",
+            },
+            "replay": {"type": "integer", "minimum": 0, "description": "Older products kept."},
             "model_params": {"type": "object", "description": "Model sizes by name."},
         },
     },

@@ -83,6 +83,8 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
         params,
         promote=args.promote,
         sample=args.sample,
+        data=args.data,
+        replay=args.replay,
         progress=_print_progress,
         redis_client=_redis_or_none(settings),
         show_bars=True,
@@ -219,6 +221,18 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train, evaluate, register (and maybe promote) a version")
     _add_schedule(p)
     p.add_argument("--promote", choices=("auto", "always", "never"), default="auto")
+    p.add_argument(
+        "--data",
+        choices=("all", "recent"),
+        default="all",
+        help="recent: products ingested since production was trained, plus --replay",
+    )
+    p.add_argument(
+        "--replay",
+        type=int,
+        default=2000,
+        help="older products replayed with --data recent (default 2000)",
+    )
     p.set_defaults(run=cmd_train)
     p = sub.add_parser("evaluate", help="score a version on a directory, without importing it")
     p.add_argument("--data", required=True, help="directory in either layout")

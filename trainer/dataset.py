@@ -97,6 +97,18 @@ def load_examples(session: Session) -> Examples:
     )
 
 
+def recent_with_replay(examples: Examples, recent_ids: set[str], replay: int) -> Examples:
+    """The products in ``recent_ids``, plus a deterministic sample of about ``replay`` others.
+
+    Retraining on what is new, with a replay of older products so that the
+    model does not forget the rest of the catalogue.
+    """
+    is_recent = np.array([p in recent_ids for p in examples.productids], dtype=bool)
+    replayed = set(sample(examples.subset(~is_recent), replay).productids) if replay else set()
+    keep = is_recent | np.array([p in replayed for p in examples.productids], dtype=bool)
+    return examples.subset(keep)
+
+
 def sample(examples: Examples, n: int) -> Examples:
     """A deterministic subset of about ``n`` products (by a third hash), for quick runs."""
     if n >= len(examples):

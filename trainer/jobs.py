@@ -33,10 +33,16 @@ def _meta(**values: Any) -> None:
 
 
 def retrain(params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Train a new version. ``params``: schedule/ModelParams fields, ``promote``, ``sample``."""
+    """Train a new version.
+
+    ``params``: schedule/ModelParams fields, ``promote``, ``sample``, ``data``
+    (``all`` or ``recent``) and ``replay`` (older products kept with ``recent``).
+    """
     params = dict(params or {})
     promote = params.pop("promote", "auto")
     sample = params.pop("sample", None)
+    data = params.pop("data", "all")
+    replay = params.pop("replay", pipeline.DEFAULT_REPLAY)
     settings = load_settings()
     schedule, model_params = config.resolve(settings.tuned_params_path, params)
     job = get_current_job()
@@ -50,6 +56,8 @@ def retrain(params: dict[str, Any] | None = None) -> dict[str, Any]:
         model_params,
         promote=promote,
         sample=sample,
+        data=data,
+        replay=replay,
         progress=progress,
         redis_client=job.connection if job else None,
     )

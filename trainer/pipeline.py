@@ -25,7 +25,7 @@ from common import model_store, registry
 from common.categories import CODES
 from common.db import init_db, session_factory
 from common.image_store import ImageStore
-from common.orm import BATCH_DONE, IngestionBatch
+from common.orm import BATCH_DONE, IngestionBatch, ModelVersionRecord, Product
 from common.settings import ROOT, Settings
 from model_service.model import ModelParams, build_image_head, build_text_model, build_vgg16_base
 from model_service.model import fuse as fuse_one
@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int | None, dict[str, Any]], None]
 """(stage, epoch or None, metrics so far)."""
+
+DEFAULT_REPLAY = 2000
+"""Older products replayed beside the recent ones when retraining on recent data."""
 
 DEFAULT_TEXT_WEIGHT = 0.5
 """Fusion weight when validation has no product with both modalities to choose it on."""
@@ -84,11 +87,18 @@ def train(
     *,
     promote: str = "auto",
     sample: int | None = None,
+    data: str = "all",
+    replay: int = DEFAULT_REPLAY,
     progress: Progress | None = None,
     redis_client: redis.Redis | None = None,
     show_bars: bool = False,
 ) -> TrainResult:
-    """Train, evaluate, save and register a new version; promote it per ``promote``."""
+    """Train, evaluate, save and register a new version; promote it per ``promote``.
+
+    ``data="recent"`` trains on the products ingested since production was
+    trained plus about ``replay`` older ones; validation and the fixed
+    evaluation set stay whole, so versions remain comparable.
+    """
     report_progress = progress or _no_progress
     started = time.monotonic()
     _seed(schedule.seed)
@@ -116,6 +126,9 @@ def train(
             "import labelled data first (python -m trainer import DIR)"
         )
     train_ex, val_ex, eval_ex = parts[dataset.TRAIN], parts[dataset.VAL], parts[dataset.EVAL]
+    training_data: dict[str, Any] = {"mode": "all"}
+    if data == "recent":
+        train_ex, training_data = _recent_only(sessions, settings, train_ex, replay)
 
     staging = Path(tempfile.mkdtemp(dir=_ensure(settings.models_path), prefix=".staging-"))
     try:
@@ -179,6 +192,7 @@ def train(
         provenance = {
             "ingestion_batches": batches, "git_revision": git_revision(),
             "data": counts, "sample": sample, "vgg16_features_computed": computed,
+            "training_data": training_data,
             "class_counts": {str(CODES[i]): int(n) for i, n in  # the drift reference
                              enumerate(np.bincount(train_ex.labels, minlength=len(CODES))) if n},
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -328,6 +342,30 @@ def _predict(model: Any, x: np.ndarray, batch: int = 512) -> np.ndarray:
     return np.concatenate(
         [np.asarray(model(x[s : s + batch], training=False)) for s in range(0, len(x), batch)]
     )
+
+
+def _recent_only(
+    sessions: Any, settings: Settings, train_ex: dataset.Examples, replay: int
+) -> tuple[dataset.Examples, dict[str, Any]]:
+    """Training products ingested since production was trained, plus a replay sample."""
+    production = model_store.production_version(settings.models_path)
+    with sessions() as session:
+        since = session.scalar(
+            select(ModelVersionRecord.created_at).where(ModelVersionRecord.name == production)
+        )
+        if since is None:
+            logger.warning("no production version to be recent against: training on all data")
+            return train_ex, {"mode": "all", "reason": "no production version"}
+        recent_ids = set(
+            session.scalars(select(Product.productid).where(Product.updated_at > since))
+        )
+    chosen = dataset.recent_with_replay(train_ex, recent_ids, replay)
+    new = sum(p in recent_ids for p in chosen.productids)
+    if not new:
+        raise NoTrainingData(f"no labelled product was ingested since {production} was trained")
+    logger.info("recent data: %d new and %d replayed training products", new, len(chosen) - new)
+    return chosen, {"mode": "recent", "since": since.isoformat(), "since_version": production,
+                    "recent": new, "replayed": len(chosen) - new}  # fmt: skip
 
 
 def _production_f1(

@@ -38,7 +38,8 @@ def test_retrain_parameters_are_checked(client, svc, admin):
         {"learning_rate": 2},
         {"promote": "maybe"},
         {"colour": "red"},
-        {"data": "recent"},
+        {"data": "yesterday"},
+        {"replay": -1},
         {"model_params": {"epochs": 3}},
     ):
         response = client.post("/admin/retrain-model", json=bad, headers=admin)
