@@ -151,15 +151,4 @@ def fake_worker(settings_api: Settings) -> Iterator[FakeWorker]:
     worker.thread.join(timeout=5)
 
 
-def wait_for(condition: Callable[[], Any], timeout_s: float = 30, what: str = "") -> Any:
-    """Poll ``condition`` until it returns something truthy (no fixed sleeps in tests)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what or condition}")
-
-
 from tests.db_fixtures import db_url, postgres_url  # noqa: E402, F401

@@ -24,9 +24,10 @@ import pytest
 import requests
 
 from scripts.stack import ROOT, Stack
-from tests.api.conftest import JWT_SECRET, wait_for
+from tests.api.conftest import JWT_SECRET
 from tests.factories import make_tiny_version
 from tests.trainer.synthetic import TINY_PARAMS, products, write_shared
+from tests.waiting import wait_for
 
 ADMIN = ("chief", "Head-Of-Shop-2024")
 TINY = {k: v for k, v in asdict(TINY_PARAMS).items()}

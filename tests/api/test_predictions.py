@@ -7,8 +7,9 @@ import io
 
 from common import keys
 from common.orm import PredictionRecord
-from tests.api.conftest import api_settings, bearer, wait_for
+from tests.api.conftest import api_settings, bearer
 from tests.factories import image_bytes
+from tests.waiting import wait_for
 
 
 def record(svc, prediction_id):

@@ -24,6 +24,7 @@ from common.schemas import PredictJob
 from scripts.stack import Stack
 from tests.factories import make_tiny_version
 from tests.serving.conftest import start_stack
+from tests.waiting import wait_for
 
 
 @contextmanager
@@ -31,16 +32,6 @@ def held(lock_path: Path) -> Iterator[None]:
     with open(lock_path, "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
-
-
-def wait_for(condition, timeout_s: float = 30, what: str = "condition"):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def pending_of(client: redis.Redis, consumer: str) -> int:
