@@ -128,9 +128,11 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     queue = Queue(settings.training_queue, connection=connection)
     worker = SimpleWorker([queue], connection=connection)
     logger.info("training worker on queue %s at %s", settings.training_queue, settings.redis_url)
+    from trainer.job_control import preload
     from trainer.observability import serve
     from trainer.scheduler import Scheduler
 
+    preload()  # the first job should not pay for importing TensorFlow
     serve(settings.metrics_port)
     Scheduler(settings, connection, _sessions(settings)).start()
     worker.work(burst=args.burst, logging_level=settings.log_level.upper())

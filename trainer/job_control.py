@@ -40,6 +40,11 @@ def _jobs() -> dict[str, Callable[[dict[str, Any] | None], dict[str, Any]]]:
     }
 
 
+def preload() -> None:
+    """Import every job's modules now, at worker start, rather than in the first job."""
+    _jobs()
+
+
 def raise_if_canceled() -> None:
     """Stop the running job if an admin canceled it (no-op outside a worker)."""
     job = get_current_job()
@@ -49,10 +54,15 @@ def raise_if_canceled() -> None:
 
 def run(kind: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run the ``kind`` job with ``params`` while keeping its liveness key fresh."""
-    func = _jobs()[kind]
     job = get_current_job()
     if job is None:
-        return func(params)
+        return _jobs()[kind](params)
+
+    def func(values: dict[str, Any] | None) -> dict[str, Any]:
+        # Resolved inside the liveness window: a first import of the job modules
+        # (TensorFlow) can outlast the beat's TTL.
+        return _jobs()[kind](values)
+
     with log_context(job_id=job.id, job_kind=kind):
         return _observed(kind, job, func, params)
 
