@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import redis
 
 from common import keys
 from common.schemas import PredictJob
 from common.settings import Settings
-from tests.factories import image_bytes, make_tiny_version, noisy_jpeg
-
-
-@pytest.fixture
-def worker(settings: Settings, redis_client: redis.Redis):  # type: ignore[no-untyped-def]
-    from model_service.worker import ModelWorker, model_loader
-
-    settings = settings.model_copy(update={"vgg16_weights": "random", "worker_name": "solo"})
-    make_tiny_version(settings.models_path)
-    worker = ModelWorker(settings, redis_client, model_loader(settings))
-    worker.consumer.ensure_group()
-    return worker
+from tests.factories import image_bytes, noisy_jpeg
 
 
 def answer_of(client: redis.Redis, job_id: str) -> dict:

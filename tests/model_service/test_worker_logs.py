@@ -13,19 +13,7 @@ import redis
 from common import keys
 from common.logs import ContextFilter, JsonFormatter
 from common.schemas import PredictJob
-from common.settings import Settings
-from tests.factories import make_tiny_version, noisy_jpeg
-
-
-@pytest.fixture
-def worker(settings: Settings, redis_client: redis.Redis):  # type: ignore[no-untyped-def]
-    from model_service.worker import ModelWorker, model_loader
-
-    settings = settings.model_copy(update={"vgg16_weights": "random", "worker_name": "solo"})
-    make_tiny_version(settings.models_path)
-    worker = ModelWorker(settings, redis_client, model_loader(settings))
-    worker.consumer.ensure_group()
-    return worker
+from tests.factories import noisy_jpeg
 
 
 @pytest.fixture
