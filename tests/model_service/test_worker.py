@@ -43,16 +43,11 @@ def test_a_bad_job_fails_alone_in_its_batch(worker, redis_client: redis.Redis) -
     assert redis_client.xpending(keys.PREDICT_STREAM, keys.WORKER_GROUP)["pending"] == 0
 
 
-def test_a_failing_forward_pass_is_retried_job_by_job(worker, redis_client: redis.Redis) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_forward_pass_is_retried_job_by_job(
+    poisoned_worker, redis_client: redis.Redis
+) -> None:  # type: ignore[no-untyped-def]
     """If one product breaks the model, only that product's answer is an error."""
-    real_predict = worker.predictor.predict
-
-    def predict_unless_poisoned(items):  # type: ignore[no-untyped-def]
-        if any("poison" in item.text for item in items):
-            raise RuntimeError("the model choked")
-        return real_predict(items)
-
-    worker.predictor.predict = predict_unless_poisoned
+    worker = poisoned_worker
     for job in [
         PredictJob("fine", "Piscine"),
         PredictJob("toxic", "poison"),

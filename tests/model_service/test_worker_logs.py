@@ -33,16 +33,9 @@ def json_lines() -> Iterator[io.StringIO]:
 
 
 def test_every_line_about_a_job_carries_its_id(  # type: ignore[no-untyped-def]
-    worker, redis_client: redis.Redis, json_lines: io.StringIO
+    poisoned_worker, redis_client: redis.Redis, json_lines: io.StringIO
 ) -> None:
-    real_predict = worker.predictor.predict
-
-    def predict_unless_poisoned(items):  # type: ignore[no-untyped-def]
-        if any("poison" in item.text for item in items):
-            raise RuntimeError("the model choked")
-        return real_predict(items)
-
-    worker.predictor.predict = predict_unless_poisoned
+    worker = poisoned_worker
     for job in [
         PredictJob("fine", "Piscine"),
         PredictJob("toxic", "poison"),
