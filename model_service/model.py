@@ -41,12 +41,13 @@ class ModelParams:
     token_dropout: float = 0.1  # share of training tokens hidden as "unknown" each batch
     text_label_smoothing: float = 0.1
     text_class_weight_power: float = 1.0  # 1 = fully balanced, 0 = no class weights
-    distill_weight: float = 0.7  # share of teacher probabilities in the targets, when given
+    distill_weight: float = 0.7  # share of a TF-IDF teacher's probabilities in the targets; 0 = off
     teacher_temperature: float = 4.0  # sharpens the teacher's SVM scores into probabilities
     image_feature_norm: str = "feature"  # "feature", "global" or "none"
     image_label_smoothing: float = 0.2
     image_class_weight_power: float = 1.0
     image_mixup: float = 0.0  # Beta(alpha, alpha) mixup of image features; 0 = off
+    image_flip: bool = True  # also train the image head on each photo mirrored left to right
     warmup_fraction: float = 0.05  # of all planned steps, before the cosine decay
 
     def to_dict(self) -> dict[str, float | int]:
@@ -60,7 +61,8 @@ class ModelParams:
 
 def build_text_model(params: ModelParams) -> keras.Model:
     """Token ids -> Embedding -> Bidirectional(GRU) -> Dropout -> Dense softmax."""
-    ids = keras.Input(shape=(params.seq_len,), dtype="int32", name="token_ids")
+    # Any length: serving pads to ``seq_len``, training cuts batches to their longest text.
+    ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     x = keras.layers.Embedding(
         params.vocab_size, params.embed_dim, mask_zero=True, name="embedding"
     )(ids)

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from model_service.model import build_image_model, build_vgg16_base, fuse
-from model_service.preprocessing import vgg16_input
+from model_service.preprocessing import PAD_ID, vgg16_input
 from model_service.version import ModelVersion, load_version
 
 TEXT = "text"
@@ -44,14 +44,13 @@ class Predictor:
         self.version = version
         self.name = version.name
         self.text_weight = version.text_weight
-        seq_len = version.params.seq_len
         size = version.params.image_size
         text_model = version.text_model
         image_model = build_image_model(vgg16_base, version.image_head)
-        # Compiled graphs with a free batch dimension: one trace serves every batch size.
+        # Compiled graphs with free batch (and text length) dimensions: one trace each.
         self._text_fn = tf.function(
             lambda ids: text_model(ids, training=False),
-            input_signature=[tf.TensorSpec([None, seq_len], tf.int32)],
+            input_signature=[tf.TensorSpec([None, None], tf.int32)],
         )
         self._image_fn = tf.function(
             lambda x: image_model(x, training=False),
@@ -77,7 +76,9 @@ class Predictor:
     def text_probs(self, texts: Sequence[str]) -> np.ndarray:
         """Text branch alone: cleaned texts -> (n, 27) probabilities."""
         ids = self.version.encoder.encode(texts, self.version.params.seq_len)
-        return self._text_fn(tf.constant(ids)).numpy()
+        # Padding is masked, so cutting the columns no text reaches changes nothing but cost.
+        longest = max(1, int((ids != PAD_ID).sum(axis=1).max()))
+        return self._text_fn(tf.constant(ids[:, :longest])).numpy()
 
     def image_probs(self, images: np.ndarray) -> np.ndarray:
         """Image branch alone: RGB uint8 (n, 224, 224, 3) -> (n, 27) probabilities."""

@@ -27,7 +27,11 @@ BaseFactory = Callable[[], object]
 
 
 class FeatureCache:
-    """``root/vgg16-<size>-<weights>/ab/<hash>.npy``: float32 (s, s, 512) per image."""
+    """``root/vgg16-<size>-<weights>[-flipped]/ab/<hash>.npy``: float32 (s, s, 512) per image.
+
+    ``flipped=True`` caches the features of each image mirrored left to right: a
+    second training sample per photo for the image head, computed once like the rest.
+    """
 
     def __init__(
         self,
@@ -38,8 +42,11 @@ class FeatureCache:
         weights_tag: str,
         batch_size: int = 16,
         max_pixels: int = 40_000_000,
+        flipped: bool = False,
     ) -> None:
-        self.dir = root / f"vgg16-{image_size}-{weights_tag}"
+        self.dir = root / f"vgg16-{image_size}-{weights_tag}{'-flipped' if flipped else ''}"
+        self.flipped = flipped
+        self.root, self.weights_tag = root, weights_tag
         self.images = images
         self.base_factory = base_factory
         self.image_size = image_size
@@ -48,6 +55,13 @@ class FeatureCache:
         self._base: object | None = None
         self.computed = 0
         """Images run through VGG16 by this cache object (0 when all were cached)."""
+
+    def mirrored(self) -> FeatureCache:
+        """The cache of the same images mirrored left to right, sharing this one's VGG16."""
+        return FeatureCache(
+            self.root, self.images, self._get_base, self.image_size, self.weights_tag,
+            self.batch_size, self.max_pixels, flipped=True,
+        )  # fmt: skip
 
     def path(self, digest: str) -> Path:
         return self.dir / digest[:2] / f"{digest}.npy"
@@ -75,6 +89,8 @@ class FeatureCache:
             pixels = np.stack(
                 [load_image(self.images.get(d), self.max_pixels, self.image_size) for d in chunk]
             )
+            if self.flipped:
+                pixels = pixels[:, :, ::-1]
             out = np.asarray(base(vgg16_input(pixels), training=False))  # type: ignore[operator]
             for digest, feats in zip(chunk, out, strict=True):
                 _save_atomic(self.path(digest), feats.astype(np.float32))

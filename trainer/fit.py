@@ -17,13 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 from sklearn.metrics import f1_score
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402  (the backend must be chosen before Keras is imported)
 
 from model_service.model import ModelParams, build_image_head, build_text_model  # noqa: E402
-from model_service.preprocessing import OOV_ID, TextEncoder  # noqa: E402
+from model_service.preprocessing import OOV_ID, PAD_ID, TextEncoder  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ EpochCallback = Callable[[int, dict[str, float]], None]
 
 PREDICT_BATCH = 512
 """Batch size for validation predictions (inference only, so larger is cheaper)."""
+
+LENGTH_BUCKETS = (8, 16, 24, 32, 48, 64)
+"""Token counts that separate the length buckets of text training batches."""
 
 TEXT_EMBEDDING = "embedding"
 IMAGE_FIRST_DENSE = "dense_1"
@@ -44,7 +48,8 @@ EMBED_INIT_STD = 0.05
 """Spread of initial embedding vectors (about Keras' default uniform initialiser's)."""
 
 WEIGHT_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
-"""Fusion weights tried by ``choose_text_weight``."""
+WEIGHT_WINDOW = 2
+"""Fusion weights tried by ``choose_text_weight``, and its smoothing half-width in grid steps."""
 
 
 @dataclass
@@ -120,6 +125,7 @@ def fit_text_branch(
         augment=_token_dropout(params.token_dropout) if params.token_dropout > 0 else None,
         soft_targets=soft_targets,
         soft_weight=params.distill_weight,
+        token_ids=True,
     )
 
 
@@ -331,20 +337,33 @@ def _fold_standardisation(dense: keras.layers.Dense, mean: np.ndarray, scale: np
 def choose_text_weight(p_text: np.ndarray, p_image: np.ndarray, y: np.ndarray) -> float:
     """The ``w`` in [0, 1] whose fusion ``w*p_text + (1-w)*p_image`` has the best weighted F1.
 
-    Pass validation products that have both modalities. Ties go to the weight
-    closest to 0.5, so a flat curve does not push the fusion to one extreme.
+    Pass validation products that have both modalities. They are few (a few dozen
+    in the shared data), so each weight is judged by the mean F1 of its
+    neighbourhood (``WEIGHT_WINDOW`` grid steps each side): a lone spike from one
+    or two products does not pick the weight. Ties go to the weight closest to 0.5.
     """
     if len(y) == 0:
         raise ValueError("choose_text_weight needs at least one product with both modalities")
-    scores = [
-        f1_score(y, np.argmax(w * p_text + (1.0 - w) * p_image, axis=1), average="weighted")
-        for w in WEIGHT_GRID
-    ]
-    best = max(scores)
-    candidates = [w for w, s in zip(WEIGHT_GRID, scores, strict=True) if s >= best - 1e-12]
-    chosen = float(min(candidates, key=lambda w: abs(w - 0.5)))
-    logger.info("fusion weight %.2f (weighted F1 %.4f on %d products)", chosen, best, len(y))
+    scores = np.array(
+        [
+            f1_score(y, np.argmax(w * p_text + (1.0 - w) * p_image, axis=1), average="weighted")
+            for w in WEIGHT_GRID
+        ]
+    )
+    chosen = steadiest_best_weight(scores)
+    logger.info(
+        "fusion weight %.2f (weighted F1 %.4f on %d products)",
+        chosen, scores[list(WEIGHT_GRID).index(chosen)], len(y),
+    )  # fmt: skip
     return chosen
+
+
+def steadiest_best_weight(scores: np.ndarray) -> float:
+    """The weight of ``WEIGHT_GRID`` whose neighbourhood has the best mean score."""
+    smoothed = uniform_filter1d(np.asarray(scores, float), 2 * WEIGHT_WINDOW + 1, mode="nearest")
+    best = float(smoothed.max())
+    candidates = [w for w, s in zip(WEIGHT_GRID, smoothed, strict=True) if s >= best - 1e-12]
+    return float(min(candidates, key=lambda w: abs(w - 0.5)))
 
 
 # --- shared training loop ------------------------------------------------------
@@ -369,7 +388,14 @@ def _fit(
     augment: Callable | None = None,
     soft_targets: np.ndarray | None = None,
     soft_weight: float = 0.0,
+    token_ids: bool = False,
 ) -> FitResult:
+    """Fit with early stopping on validation macro F1.
+
+    ``token_ids``: inputs are right-padded token ids; batches then group texts of
+    similar length and drop their common padding (most listings are far shorter
+    than ``seq_len``, and a recurrent layer pays for every step it is given).
+    """
     if len(x_train) == 0 or len(x_val) == 0:
         raise ValueError(f"{name} branch needs training and validation samples")
     k = params.num_classes
@@ -378,7 +404,10 @@ def _fit(
         optimizer=keras.optimizers.Adam(_schedule(learning_rate, steps, params.warmup_fraction)),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
     )
-    monitor = _MacroF1Monitor(x_val, y_val, patience=patience, on_epoch=on_epoch, name=name)
+    predict = predict_token_ids if token_ids else _predict_dense
+    monitor = _MacroF1Monitor(
+        x_val, y_val, patience=patience, on_epoch=on_epoch, name=name, predict=predict
+    )
     logger.info(
         "training %s branch: %d train / %d val samples, %d epochs, batch %d, lr %g",
         name, len(x_train), len(x_val), epochs, batch_size, learning_rate,
@@ -388,7 +417,12 @@ def _fit(
     if soft_targets is not None:
         targets = (1.0 - soft_weight) * targets + soft_weight * soft_targets
     validation = (x_val, keras.utils.to_categorical(y_val, k))
-    if augment is None:
+    if token_ids:
+        data = _length_bucketed_dataset(x_train, targets, y_train, weights, batch_size, augment)
+        keras_history = model.fit(  # the monitor adds val_loss, predicting length-trimmed too
+            data, epochs=epochs, shuffle=False, verbose=0, callbacks=[monitor]
+        )
+    elif augment is None:
         keras_history = model.fit(
             x_train, targets, validation_data=validation, class_weight=weights,
             epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0, callbacks=[monitor],
@@ -429,6 +463,60 @@ def _augmented_dataset(
     )
 
 
+def _length_bucketed_dataset(
+    ids: np.ndarray,
+    targets: np.ndarray,
+    y: np.ndarray,
+    weights: dict[int, float],
+    batch_size: int,
+    augment: Callable | None,
+):
+    """Shuffled batches of texts of similar length, each cut to its longest text.
+
+    Padding is masked, so a batch's result does not depend on how much of it is
+    cut; only the cost does.
+    """
+    import tensorflow as tf
+
+    sample_weight = np.array([weights[int(c)] for c in y], dtype=np.float32)
+    lengths = np.maximum((ids != PAD_ID).sum(axis=1), 1).astype(np.int32)
+    data = tf.data.Dataset.from_tensor_slices(
+        (ids, lengths, targets.astype(np.float32), sample_weight)
+    )
+    data = data.shuffle(len(ids), reshuffle_each_iteration=True).map(
+        lambda row, n, t, w: (row[:n], t, w), num_parallel_calls=1
+    )
+    data = data.bucket_by_sequence_length(
+        element_length_func=lambda row, t, w: tf.shape(row)[0],
+        bucket_boundaries=list(LENGTH_BUCKETS),
+        bucket_batch_sizes=[batch_size] * (len(LENGTH_BUCKETS) + 1),
+    )
+    buckets = np.bincount(np.searchsorted(LENGTH_BUCKETS, lengths, side="right"))
+    batches = int(sum(math.ceil(n / batch_size) for n in buckets))
+    data = data.apply(tf.data.experimental.assert_cardinality(batches))  # Keras sees whole epochs
+    if augment is not None:
+        data = data.map(augment, num_parallel_calls=1)
+    return data.prefetch(2)
+
+
+def predict_token_ids(model: keras.Model, ids: np.ndarray) -> np.ndarray:
+    """``model``'s probabilities for right-padded ``ids``, shorter texts in shorter batches."""
+    lengths = np.maximum((ids != PAD_ID).sum(axis=1), 1)
+    order = np.argsort(lengths, kind="stable")
+    out: np.ndarray | None = None
+    for start in range(0, len(ids), PREDICT_BATCH):
+        rows = order[start : start + PREDICT_BATCH]
+        probs = np.asarray(model.predict_on_batch(ids[rows, : int(lengths[rows].max())]))
+        if out is None:
+            out = np.zeros((len(ids), probs.shape[1]), np.float32)
+        out[rows] = probs
+    return out if out is not None else np.zeros((0, model.output_shape[-1]), np.float32)
+
+
+def _predict_dense(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    return np.asarray(model.predict(x, batch_size=PREDICT_BATCH, verbose=0))
+
+
 def _schedule(
     learning_rate: float, total_steps: int, warmup_fraction: float
 ) -> keras.optimizers.schedules.LearningRateSchedule:
@@ -453,16 +541,21 @@ class _MacroF1Monitor(keras.callbacks.Callback):
         patience: int,
         on_epoch: EpochCallback | None,
         name: str,
+        predict: Callable[[keras.Model, np.ndarray], np.ndarray],
     ) -> None:
         super().__init__()
-        self.x_val, self.y_val = x_val, y_val
+        self.x_val, self.y_val, self.predict = x_val, y_val, predict
         self.patience, self.on_epoch, self.name = patience, on_epoch, name
         self.best_score, self.best_epoch = -1.0, 0
         self.best_weights: list[np.ndarray] | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs if logs is not None else {}
-        pred = np.argmax(self.model.predict(self.x_val, batch_size=PREDICT_BATCH, verbose=0), 1)
+        probs = self.predict(self.model, self.x_val)
+        pred = np.argmax(probs, 1)
+        if "val_loss" not in logs:
+            picked = probs[np.arange(len(self.y_val)), self.y_val]
+            logs["val_loss"] = float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0))))
         logs["val_f1_macro"] = float(f1_score(self.y_val, pred, average="macro"))
         logs["val_f1_weighted"] = float(f1_score(self.y_val, pred, average="weighted"))
         logs["val_accuracy"] = float(np.mean(pred == self.y_val))

@@ -34,7 +34,14 @@ from trainer import dataset, metrics, report
 from trainer.config import Schedule
 from trainer.errors import NoTrainingData
 from trainer.features import FeatureCache, weights_tag
-from trainer.fit import choose_text_weight, fit_encoder, fit_image_head, fit_text_branch
+from trainer.fit import (
+    choose_text_weight,
+    fit_encoder,
+    fit_image_head,
+    fit_text_branch,
+    predict_token_ids,
+    text_teacher_targets,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +158,9 @@ def train(
         cache = feature_cache(settings, params.image_size)
         digests = [h for part in parts.values() for h in part.image_hashes if h is not None]
         computed = cache.ensure(digests, progress=show_bars)
+        if params.image_flip:  # the image head also trains on mirrored training photos
+            train_digests = [h for h in train_ex.image_hashes if h is not None]
+            computed += cache.mirrored().ensure(train_digests, progress=show_bars)
         image_head = train_image(
             params,
             cache,
@@ -251,9 +261,25 @@ def train_text(
         params, encoder.encode(tr.texts, params.seq_len), tr.labels,
         encoder.encode(va.texts, params.seq_len), va.labels, epochs=schedule.epochs,
         batch_size=schedule.batch_size, learning_rate=schedule.learning_rate,
-        patience=schedule.patience, on_epoch=on_epoch)  # fmt: skip
+        patience=schedule.patience, on_epoch=on_epoch,
+        soft_targets=teacher_targets(params, tr))  # fmt: skip
     histories["text"] = result.history
     return result.model
+
+
+def teacher_targets(params: ModelParams, tr: dataset.Examples) -> np.ndarray | None:
+    """Out-of-fold TF-IDF teacher probabilities for the text rows ``tr``, when distilling.
+
+    None when ``params.distill_weight`` is 0, or when some class has a single text
+    (out-of-fold scores need two per class): the branch then learns from labels alone.
+    """
+    if params.distill_weight <= 0:
+        return None
+    counts = np.bincount(tr.labels)
+    if counts[counts > 0].min() < 2:
+        logger.warning("a class has a single training text: no teacher, labels alone")
+        return None
+    return text_teacher_targets(tr.texts, tr.labels, params)
 
 
 def train_image(
@@ -270,11 +296,12 @@ def train_image(
     if not (len(tr) and len(va)):
         logger.warning("no image rows in train or validation: the image head stays untrained")
         return build_image_head(params)
+    flipped = cache.mirrored().features(tr.image_hashes) if params.image_flip else None
     result = fit_image_head(
         params, cache.features(tr.image_hashes), tr.labels, cache.features(va.image_hashes),
         va.labels, epochs=schedule.image_epochs, batch_size=schedule.image_batch_size,
         learning_rate=schedule.image_learning_rate, patience=schedule.image_patience,
-        on_epoch=on_epoch)  # fmt: skip
+        on_epoch=on_epoch, f_train_flipped=flipped)  # fmt: skip
     histories["image"] = result.history
     return result.model
 
@@ -303,7 +330,7 @@ def branch_probs(
         ids = version.encoder.encode(
             [x for x, m in zip(ex.texts, t, strict=True) if m], version.params.seq_len
         )
-        p_text[t] = _predict(version.text_model, ids)
+        p_text[t] = predict_token_ids(version.text_model, ids)  # padding is masked: same result
     if i.any():
         feats = cache.features([h for h in ex.image_hashes if h is not None])
         p_image[i] = _predict(version.image_head, feats)

@@ -8,12 +8,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from model_service.model import ModelParams
+from model_service.model import ModelParams, build_text_model
 from model_service.preprocessing import OOV_ID, PAD_ID
 from trainer.fit import (
+    WEIGHT_GRID,
     _fold_standardisation,
+    _length_bucketed_dataset,
     _MacroF1Monitor,
     _mixup,
+    _predict_dense,
     _token_dropout,
     choose_text_weight,
     class_weights,
@@ -21,6 +24,8 @@ from trainer.fit import (
     fit_encoder,
     fit_image_head,
     fit_text_branch,
+    predict_token_ids,
+    steadiest_best_weight,
     text_embedding_init,
     text_teacher_targets,
 )
@@ -144,7 +149,9 @@ def test_monitor_stops_after_patience_and_keeps_the_best_weights() -> None:
     good, bad = np.eye(3), np.eye(3)[[1, 1, 1]]
     model = _ScriptedModel([bad, good, bad, bad, bad])
     model.optimizer = type("Opt", (), {"learning_rate": 0.01})()
-    monitor = _MacroF1Monitor(y_val[:, None], y_val, patience=2, on_epoch=None, name="t")
+    monitor = _MacroF1Monitor(
+        y_val[:, None], y_val, patience=2, on_epoch=None, name="t", predict=_predict_dense
+    )
     monitor.set_model(model)
     for epoch in range(5):
         model.epoch, model.weights = epoch, [np.array([float(epoch)])]
@@ -191,6 +198,19 @@ def test_choose_text_weight_follows_the_better_branch() -> None:
     confident_noise = np.eye(3)[rng.integers(0, 3, 50)]
     assert choose_text_weight(unsure_right, confident_noise, y) > 0.8
     assert choose_text_weight(confident_noise, unsure_right, y) < 0.2
+
+
+def test_a_lone_spike_does_not_pick_the_fusion_weight() -> None:
+    # One weight scores best by a hair, but its neighbours are poor; a broad
+    # plateau just below it is the weight that holds up on other products.
+    scores = np.full(len(WEIGHT_GRID), 0.50)
+    scores[4] = 0.80  # w = 0.20
+    scores[13:18] = 0.78  # w = 0.65 .. 0.85
+    assert steadiest_best_weight(scores) == pytest.approx(0.75)
+
+
+def test_a_flat_score_curve_keeps_the_fusion_weight_central() -> None:
+    assert steadiest_best_weight(np.full(len(WEIGHT_GRID), 0.7)) == pytest.approx(0.5)
 
 
 def test_text_ids_beyond_the_vocabulary_are_refused() -> None:
@@ -268,3 +288,30 @@ def test_flipped_features_are_extra_training_samples() -> None:
     with pytest.raises(ValueError, match="shape"):
         fit_image_head(TINY, f, y, f, y, epochs=1, batch_size=30, learning_rate=1e-3,
                        f_train_flipped=f[:10])  # fmt: skip
+
+
+def test_length_trimmed_predictions_equal_padded_ones() -> None:
+    params = replace(TINY, seq_len=12)
+    model = build_text_model(params)
+    rng = np.random.default_rng(3)
+    ids = np.zeros((9, params.seq_len), np.int32)
+    for row, n in enumerate([1, 2, 3, 5, 8, 12, 4, 7, 1]):
+        ids[row, :n] = rng.integers(2, params.vocab_size, n)
+    padded = np.asarray(model.predict(ids, verbose=0))
+    np.testing.assert_allclose(predict_token_ids(model, ids), padded, atol=1e-5)
+
+
+def test_length_buckets_cut_batches_and_keep_every_sample_once() -> None:
+    ids = np.zeros((40, 64), np.int32)
+    lengths = np.arange(40) % 20 + 1
+    for row, n in enumerate(lengths):
+        ids[row, :n] = row + 2  # each row's tokens name the row
+    y = np.arange(40) % 3
+    data = _length_bucketed_dataset(ids, np.eye(3)[y], y, {0: 1.0, 1: 1.0, 2: 1.0}, 8, None)
+    seen = []
+    for batch, _, _ in data:
+        batch = batch.numpy()
+        rows_in_batch = batch[:, 0] - 2
+        assert batch.shape[1] == lengths[rows_in_batch].max()  # no padding column to spare
+        seen.extend(rows_in_batch.tolist())
+    assert sorted(seen) == list(range(40))

@@ -50,3 +50,25 @@ def test_other_weights_or_sizes_use_other_entries(tmp_path):
     b = FeatureCache(tmp_path / "f", store, lambda: None, 64, "random")
     c = FeatureCache(tmp_path / "f", store, lambda: None, 32, "vgg16_notop-123")
     assert len({a.path("a" * 64), b.path("a" * 64), c.path("a" * 64)}) == 3
+
+
+def test_mirrored_features_are_of_the_flipped_image_and_share_the_base(tmp_path):
+    store = ImageStore(tmp_path / "images")
+    image = synthetic.jpeg(2583, 7)
+    digest = store.put(image)
+    bases: list[object] = []
+
+    def factory():
+        bases.append(build_vgg16_base(WEIGHTS, 32))
+        return bases[-1]
+
+    cache = FeatureCache(tmp_path / "features", store, factory, 32, weights_tag(WEIGHTS))
+    plain = cache.features([digest])
+    mirrored = cache.mirrored()
+    flipped = mirrored.features([digest])
+    assert len(bases) == 1  # the mirrored cache reuses the loaded VGG16
+    assert mirrored.path(digest) != cache.path(digest)
+    pixels = load_image(image, size=32)[None, :, ::-1]
+    expected = np.asarray(bases[0](vgg16_input(pixels)))
+    np.testing.assert_allclose(flipped, expected, rtol=1e-5, atol=1e-5)
+    assert not np.allclose(flipped, plain)
