@@ -92,7 +92,7 @@ def _polyline(points: list[str], colour: str) -> str:
 
 def bar_chart(bars: Sequence[tuple[str, float]], title: str, x_max: float = 1.0) -> Markup:
     """Horizontal bars (label, value in [0, x_max]), one per row, value printed at the end."""
-    row, left, width = 22, 260, 640
+    row, left, width = 22, 340, 720
     height = max(row * len(bars) + 10, 40)
     body: list[str] = []
     if not bars:
