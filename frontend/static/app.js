@@ -74,10 +74,11 @@ function renderJob(section, job) {
   const metrics = section.querySelector(".job-metrics");
   metrics.replaceChildren();
   Object.entries((job.progress && job.progress.metrics) || {}).forEach(([name, value]) => {
+    if (value !== null && typeof value === "object") return; // nested scores: see Models
     const dt = document.createElement("dt");
     dt.textContent = name;
     const dd = document.createElement("dd");
-    dd.textContent = typeof value === "number" ? value.toFixed(4) : String(value);
+    dd.textContent = typeof value === "number" && !Number.isInteger(value) ? value.toFixed(4) : String(value);
     metrics.append(dt, dd);
   });
   const result = section.querySelector(".job-result");
