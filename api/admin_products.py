@@ -1,17 +1,20 @@
-"""``/admin/add-product-data`` and ``/admin/products``: labelled products in, and queried."""
+"""``/admin/add-product-data`` and ``/admin/products``: labelled products in, and queried;
+``/admin/products/counts`` (the class balance) and ``/admin/images/<sha256>`` (their photos)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g
-from sqlalchemy import or_, select
+from flask import Blueprint, Response, g
+from sqlalchemy import func, or_, select
 
 from api import ingest
 from api.authn import guard_admin_blueprint
+from api.errors import ApiError
 from api.queries import arg, boolean, integer, like_pattern, paginate
 from api.services import services
-from common.categories import CATEGORIES
+from common.categories import CATEGORIES, CODES
+from common.image_store import ImageNotFound, ImageStore
 from common.orm import Product
 
 bp = Blueprint("products", __name__, url_prefix="/admin")
@@ -51,6 +54,38 @@ def list_products() -> dict[str, Any]:
         )
     with services().sessions() as session:
         return paginate(session, query, product_json)
+
+
+@bp.get("/products/counts")
+def product_counts() -> dict[str, Any]:
+    """Labelled products per category (every one of the 27, zeros included)."""
+    with services().sessions() as session:
+        rows = session.execute(
+            select(Product.prdtypecode, func.count()).group_by(Product.prdtypecode)
+        ).all()
+    found = {code: n for code, n in rows}
+    counts = [{"code": c, "name": CATEGORIES[c], "count": found.get(c, 0)} for c in CODES]
+    return {"counts": counts, "total": sum(found.values())}
+
+
+# The first bytes of each image format the importer accepts, and its media type.
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG", "image/png"), (b"GIF8", "image/gif"))
+
+
+@bp.get("/images/<digest>")
+def product_image(digest: str) -> Response:
+    """A product photo from the image store, by the ``image_hash`` of its product."""
+    try:
+        data = ImageStore(services().settings.images_path).get(digest)
+    except (ValueError, ImageNotFound):
+        raise ApiError(404, "not_found", f"No image '{digest}'.") from None
+    media = next((m for magic, m in _MAGIC if data.startswith(magic)), None)
+    if media is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        media = "image/webp"
+    response = Response(data, mimetype=media or "application/octet-stream")
+    response.headers["Cache-Control"] = "private, max-age=86400"  # content-addressed
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def product_json(p: Product) -> dict[str, Any]:

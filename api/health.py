@@ -37,6 +37,8 @@ def ready() -> tuple[dict[str, Any], int]:
     }
     if not workers.live:
         checks["workers"]["detail"] = "No model worker is alive: start `python -m model_service`."
+    # Informative, never failing: how many predict jobs wait for a worker.
+    checks["queue"] = {"ok": True, "depth": svc.broker.backlog()}
     versions = workers.trained_versions
     checks["model"] = {"ok": bool(versions), "versions": versions}
     if workers.live and not versions:

@@ -208,6 +208,23 @@ SCHEMAS: dict[str, Any] = {
             "latency_ms": {"type": "number"},
         },
     },
+    "OwnPrediction": {
+        "allOf": [{"$ref": "#/components/schemas/Prediction"}],
+        "type": "object",
+        "required": ["created_at", "feedback"],
+        "properties": {
+            "created_at": {"type": "string", "format": "date-time"},
+            "feedback": {"type": ["object", "null"]},
+        },
+    },
+    "ProductCounts": {
+        "type": "object",
+        "required": ["counts", "total"],
+        "properties": {
+            "counts": {"type": "array", "items": OBJECT},
+            "total": {"type": "integer"},
+        },
+    },
     "Job": {
         "type": "object",
         "required": ["job_id", "status_url"],
@@ -374,6 +391,14 @@ def document(predict_anonymous: bool = False) -> dict[str, Any]:
                 params=[_path_param("prediction_id")],
             )
         },
+        "/predictions": {
+            "get": _op(
+                "The caller's recorded predictions, newest first, with his feedback.",
+                "predict",
+                _responses({200: ("A page.", _page_of("OwnPrediction"))}, 400, 401),
+                params=PAGE,
+            )
+        },
         "/auth/login": {
             "post": _op(
                 "Credentials -> bearer token (rate-limited).",
@@ -437,6 +462,27 @@ def document(predict_anonymous: bool = False) -> dict[str, Any]:
                     _query("has_image", {"type": "boolean"}, "With or without image."),
                     *PAGE,
                 ],
+            )
+        },
+        "/admin/products/counts": {
+            "get": _op(
+                "Labelled products per category: the class balance.",
+                "products",
+                _responses({200: ("Counts.", "ProductCounts")}, *ADMIN),
+            )
+        },
+        "/admin/images/{digest}": {
+            "get": _op(
+                "A product photo, by its products' image_hash.",
+                "products",
+                {
+                    "200": {
+                        "description": "The image bytes.",
+                        "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+                    },
+                    **_responses({}, *ADMIN, 404),
+                },
+                params=[_path_param("digest", "^[0-9a-f]{64}$")],
             )
         },
         "/admin/retrain-model": {

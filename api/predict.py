@@ -1,4 +1,4 @@
-"""``POST /predict`` and ``GET /predictions/<id>``: classify one product.
+"""``POST /predict``, ``GET /predictions/<id>`` and ``GET /predictions``: classify one product.
 
 ``/predict`` needs a token unless PREDICT_ANONYMOUS is set; an earlier
 prediction is shown to its owner and to admins only.
@@ -14,15 +14,18 @@ import time
 from typing import Any
 
 from flask import Blueprint, request, url_for
+from sqlalchemy import select
 
 from api.admin_monitoring import refuse_if_maintenance
 from api.authn import optional_user, require_user
 from api.broker import BacklogFull
 from api.errors import ApiError
-from api.predictions import read_prediction
+from api.predictions import answer_from_record, read_prediction
+from api.queries import paginate
 from api.recorder import record_from_answer
 from api.services import services
 from common.images import InvalidImage, open_image
+from common.orm import Feedback, PredictionRecord
 from common.schemas import PredictJob, new_job_id
 from common.settings import Settings
 
@@ -97,6 +100,47 @@ def get_prediction(prediction_id: str) -> tuple[dict[str, Any], int]:
     user = optional_user() if svc.settings.predict_anonymous else require_user()
     state = read_prediction(svc, prediction_id, user)
     return state, 202 if state["status"] == "queued" else 200
+
+
+@bp.get("/predictions")
+def list_predictions() -> dict[str, Any]:
+    """The caller's recorded predictions, newest first, each with his verdict (or null)."""
+    user = require_user()
+    svc = services()
+    query = (
+        select(PredictionRecord)
+        .where(PredictionRecord.user_id == user.id)
+        .order_by(PredictionRecord.created_at.desc(), PredictionRecord.id)
+    )
+    with svc.sessions() as session:
+        page = paginate(session, query, lambda record: record)
+        ids = [record.id for record in page["items"]]
+        verdicts = {
+            row.prediction_id: row
+            for row in session.scalars(
+                select(Feedback).where(Feedback.prediction_id.in_(ids), Feedback.user_id == user.id)
+            )
+        }
+        page["items"] = [
+            answer_from_record(record)
+            | {
+                "created_at": record.created_at.isoformat(),
+                "feedback": _verdict(verdicts.get(record.id)),
+            }
+            for record in page["items"]
+        ]
+    return page
+
+
+def _verdict(row: Feedback | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "is_correct": row.is_correct,
+        "correct_category": row.correct_category,
+        "status": row.status,
+        "updated_at": row.updated_at.isoformat(),
+    }
 
 
 def _input_hashes(job: PredictJob) -> dict[str, str | None]:

@@ -50,6 +50,19 @@ class Settings(BaseSettings):
     api_url: str = Field(
         "", description="Where the frontend finds the API; default from host/port."
     )
+    frontend_secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key that signs the frontend's session cookie (32+ characters); required "
+        "in production, a local one under VAR_DIR in development.",
+    )
+    frontend_secure_cookie: bool | None = Field(
+        None,
+        description="Send the session cookie over HTTPS only; unset: on in production, off in "
+        "development (plain http on localhost).",
+    )
+    frontend_api_timeout_s: float = Field(
+        30.0, gt=0, description="How long the frontend waits for an API answer."
+    )
     predict_timeout_s: float = Field(10.0, gt=0, description="How long /predict waits.")
     max_upload_mb: float = Field(10.0, gt=0, description="Largest request body.")
     max_image_pixels: int = Field(40_000_000, gt=0, description="Decompression-bomb cap.")
@@ -236,6 +249,7 @@ class Settings(BaseSettings):
         "inference_lock",
         "vgg16_weights",
         "prometheus_multiproc_dir",
+        "frontend_secure_cookie",
         mode="before",
     )
     @classmethod

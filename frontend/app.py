@@ -1,36 +1,180 @@
-"""The web frontend: pages for people. It reaches the API over HTTP only."""
+"""The web frontend's composition root: pages for people, over HTTP to the API only."""
 
 from __future__ import annotations
 
-import requests
-from flask import Flask, render_template_string
+import logging
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from common.categories import CATEGORIES
 from common.settings import Settings
+from frontend import (
+    admin_data,
+    admin_models,
+    admin_review,
+    admin_training,
+    auth,
+    catalogue,
+    classify,
+    dashboard,
+    predictions,
+)
+from frontend.api_client import ApiClient, ApiError
+from frontend.web import current_user, is_admin
 
-_INDEX = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Shelfwise</title></head>
-<body><h1>Shelfwise</h1>
-<p>Product classification service. The API is at <code>{{ api_url }}</code>.</p>
-<p>API status: <strong>{{ status }}</strong></p>
-</body></html>"""
+logger = logging.getLogger(__name__)
+
+BLUEPRINTS = (
+    auth,
+    classify,
+    predictions,
+    catalogue,
+    dashboard,
+    admin_data,
+    admin_training,
+    admin_models,
+    admin_review,
+)
+MIN_SECRET_CHARS = 32
+
+# Everything is served from here: no CDN, no inline script or style, no framing.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class ConfigError(RuntimeError):
+    """The frontend cannot start with these settings."""
 
 
 def create_app(settings: Settings | None = None) -> Flask:
+    """A configured frontend app; settings come from the environment unless given."""
     settings = settings or Settings()
     app = Flask(__name__)
+    secure = settings.frontend_secure_cookie
+    app.config.update(
+        SECRET_KEY=session_secret(settings),
+        SESSION_COOKIE_NAME="shelfwise_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.environment == "production" if secure is None else secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.jwt_expires_s),
+        MAX_CONTENT_LENGTH=settings.max_bulk_upload_bytes,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    CSRFProtect(app)
+    app.extensions["shelfwise_api"] = ApiClient(settings.api_url, settings.frontend_api_timeout_s)
+    app.extensions["shelfwise_settings"] = settings
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)
 
-    @app.get("/")
-    def index() -> str:
-        try:
-            ready = requests.get(f"{settings.api_url}/ready", timeout=2).json().get("ready")
-            status = "ready" if ready else "not ready"
-        except requests.RequestException:
-            status = "unreachable"
-        return render_template_string(_INDEX, api_url=settings.api_url, status=status)
+    app.jinja_env.globals["categories"] = CATEGORIES  # macros see globals, not the context
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"user": current_user(), "is_admin": is_admin()}
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if "text/html" in response.content_type:
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    _register_error_pages(app)
     return app
+
+
+def _wants_json() -> bool:
+    return request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Any:
+        if exc.status == 401 and "token" in session:
+            session.clear()  # the token expired or the account was deactivated
+            if not _wants_json():
+                flash("Your session has ended; please log in again.", "error")
+                return redirect(url_for("auth.login", next=request.path))
+        status = exc.status if 400 <= exc.status < 600 else 502
+        if _wants_json():
+            return {"error": {"code": exc.code, "message": exc.message}}, status
+        return render_template("error.html", status=status, message=exc.message), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError) -> Any:
+        message = "The form expired or did not come from this site; reload the page and retry."
+        if _wants_json():
+            return {"error": {"code": "csrf", "message": message}}, 400
+        return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        message = {
+            403: "This page is for administrators.",
+            404: "There is no such page.",
+            413: "That upload is too large.",
+        }.get(status, exc.description or "The request failed.")
+        if _wants_json():
+            return {"error": {"code": f"http_{status}", "message": message}}, status
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        logger.exception("unexpected error on %s", request.path)
+        message = "Something went wrong on our side; please try again."
+        if _wants_json():
+            return {"error": {"code": "internal", "message": message}}, 500
+        return render_template("error.html", status=500, message=message), 500
+
+
+def session_secret(settings: Settings) -> str:
+    """FRONTEND_SECRET_KEY; in development a random key kept under VAR_DIR when it is unset.
+
+    Outside development a missing or short key stops the frontend at start.
+    """
+    secret = settings.frontend_secret_key.get_secret_value()
+    if secret:
+        if settings.environment != "development" and len(secret) < MIN_SECRET_CHARS:
+            raise ConfigError(
+                f"FRONTEND_SECRET_KEY must have at least {MIN_SECRET_CHARS} characters"
+            )
+        return secret
+    if settings.environment != "development":
+        raise ConfigError(
+            "FRONTEND_SECRET_KEY is required when ENVIRONMENT is not development; generate one "
+            "with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return _local_secret(settings.var_dir / "frontend-dev-secret")
+
+
+def _local_secret(path: Path) -> str:
+    # One file shared by every frontend process on the machine, created once (O_EXCL).
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(48))
+    logger.warning("FRONTEND_SECRET_KEY unset: using the development key in %s", path)
+    return path.read_text().strip()

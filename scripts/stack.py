@@ -1,4 +1,5 @@
-"""The serving stack as real processes: its own redis-server, gunicorn, model workers."""
+"""The stack as real processes: its own redis-server, the API under gunicorn, model workers,
+and on demand a trainer (RQ worker) and the web frontend under gunicorn."""
 
 from __future__ import annotations
 
@@ -24,7 +25,10 @@ class Stack:
         self.workdir = workdir
         self.redis = RedisServer()
         self.api_port = free_port()
+        self.frontend_port = free_port()
         self.api: subprocess.Popen[bytes] | None = None
+        self.frontend: subprocess.Popen[bytes] | None = None
+        self.trainer: subprocess.Popen[bytes] | None = None
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.env = {
             **os.environ,
@@ -33,6 +37,8 @@ class Stack:
             "REDIS_URL": self.redis.url,
             "API_HOST": "127.0.0.1",
             "API_PORT": str(self.api_port),
+            "FRONTEND_HOST": "127.0.0.1",
+            "FRONTEND_PORT": str(self.frontend_port),
             "API_WORKERS": "1",
             "API_THREADS": "64",
             "VGG16_WEIGHTS": "random",
@@ -52,6 +58,10 @@ class Stack:
         return f"http://127.0.0.1:{self.api_port}"
 
     @property
+    def frontend_url(self) -> str:
+        return f"http://127.0.0.1:{self.frontend_port}"
+
+    @property
     def models_dir(self) -> Path:
         return self.workdir / "var" / "models"
 
@@ -60,23 +70,41 @@ class Stack:
         return open(self.workdir / "logs" / f"{name}.log", "ab")  # noqa: SIM115
 
     def start_api(self) -> None:
-        self.api = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-c", "api/gunicorn_conf.py", "api.wsgi:app"],
+        self.api = self._start_gunicorn("api", self.url)
+
+    def start_frontend(self) -> None:
+        """The web frontend under gunicorn, talking to this stack's API."""
+        self.frontend = self._start_gunicorn("frontend", self.frontend_url)
+
+    def _start_gunicorn(self, name: str, url: str) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "-c", f"{name}/gunicorn_conf.py", f"{name}.wsgi:app"],
             cwd=ROOT,
             env=self.env,
-            stdout=self._log("api"),
+            stdout=self._log(name),
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.url}/health", timeout=5)
-                return
+                requests.get(f"{url}/health", timeout=5)
+                return process
             except requests.RequestException:
-                if self.api.poll() is not None:
-                    raise RuntimeError(f"API exited: {self.read_log('api')}") from None
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited: {self.read_log(name)}") from None
                 time.sleep(0.1)
-        raise RuntimeError("API did not start")
+        raise RuntimeError(f"{name} did not start")
+
+    def start_trainer(self) -> subprocess.Popen[bytes]:
+        """A trainer: the RQ worker that runs imports, retrains and evaluations."""
+        self.trainer = subprocess.Popen(
+            [sys.executable, "-m", "trainer", "worker"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log("trainer"),
+            stderr=subprocess.STDOUT,
+        )
+        return self.trainer
 
     def start_worker(self, name: str, **env: str) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
@@ -123,10 +151,11 @@ class Stack:
         return self
 
     def stop(self) -> None:
-        for process in [*self.workers.values(), self.api]:
+        processes = [*self.workers.values(), self.trainer, self.frontend, self.api]
+        for process in processes:
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in [*self.workers.values(), self.api]:
+        for process in processes:
             if process is not None:
                 try:
                     process.wait(timeout=15)

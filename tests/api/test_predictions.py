@@ -163,3 +163,34 @@ def test_the_recorder_thread_drains_by_itself(tmp_path, redis_server, redis_clie
     finally:
         worker.stop.set()
         app.extensions["shelfwise"].recorder.stop()
+
+
+def test_a_user_lists_his_own_predictions_with_his_verdicts(client, svc, fake_worker, alice, bob):
+    ids = [
+        client.post("/predict", json={"designation": f"jeu {i}"}, headers=alice).get_json()[
+            "prediction_id"
+        ]
+        for i in range(3)
+    ]
+    client.post("/predict", json={"designation": "livre"}, headers=bob)
+    drain(svc)
+    verdict = {"prediction_id": ids[0], "is_correct": False, "correct_category": 10}
+    assert client.post("/feedback", json=verdict, headers=alice).status_code == 201
+
+    page = client.get("/predictions?per_page=2", headers=alice).get_json()
+    assert (page["total"], page["pages"]) == (3, 2)
+    listed = (
+        page["items"]
+        + client.get("/predictions?page=2&per_page=2", headers=alice).get_json()["items"]
+    )
+    assert sorted(p["prediction_id"] for p in listed) == sorted(ids)
+    assert [p["created_at"] for p in listed] == sorted(
+        (p["created_at"] for p in listed), reverse=True
+    )
+    flagged = next(p for p in listed if p["prediction_id"] == ids[0])
+    assert flagged["feedback"]["is_correct"] is False
+    assert flagged["feedback"]["correct_category"] == 10
+    assert all(p["feedback"] is None for p in listed if p["prediction_id"] != ids[0])
+    assert flagged["status"] == "done" and flagged["model_version"] == "v7"
+    assert client.get("/predictions", headers=bob).get_json()["total"] == 1
+    assert client.get("/predictions").status_code == 401

@@ -258,3 +258,28 @@ def test_products_query(client, svc, admin):
             400,
             "invalid_query",
         )
+
+
+def test_counts_per_category(client, svc, admin, alice):
+    seed_products(svc)
+    body = client.get("/admin/products/counts", headers=admin).get_json()
+    counts = {c["code"]: c["count"] for c in body["counts"]}
+    assert body["total"] == 30 and len(counts) == 27
+    assert counts[2583] == 15 and counts[10] == 15 and counts[2905] == 0
+    assert client.get("/admin/products/counts", headers=alice).status_code == 403
+
+
+def test_product_images_are_served_to_admins(client, svc, admin, alice):
+    from common.image_store import ImageStore
+
+    data = image_bytes("PNG")
+    digest = ImageStore(svc.settings.images_path).put(data)
+    response = client.get(f"/admin/images/{digest}", headers=admin)
+    assert response.status_code == 200 and response.data == data
+    assert response.mimetype == "image/png"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(f"/admin/images/{digest}", headers=alice).status_code == 403
+    for missing in ("cd" * 32, "../../etc/passwd", "not-a-hash"):
+        response = client.get(f"/admin/images/{missing}", headers=admin)
+        assert response.status_code == 404
+        assert response.get_json()["error"]["code"] == "not_found"

@@ -1,0 +1,86 @@
+"""Admin feedback review, event logs and user accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from frontend.api_client import ApiError
+from frontend.web import admin_required, api
+
+bp = Blueprint("admin_review", __name__, url_prefix="/admin")
+
+LOG_FILTERS = ("kind", "level", "actor", "since", "until")
+FEEDBACK_FILTERS = ("status", "model_version")
+
+
+def _page_args(names: tuple[str, ...], per_page: int) -> tuple[dict[str, Any], dict[str, str]]:
+    filters = {n: request.args[n].strip() for n in names if request.args.get(n, "").strip()}
+    page_no = max(request.args.get("page", 1, type=int) or 1, 1)
+    return {**filters, "page": page_no, "per_page": per_page}, filters
+
+
+@bp.get("/feedback")
+@admin_required
+def feedback() -> Any:
+    params, filters = _page_args(FEEDBACK_FILTERS, 25)
+    listing = api("GET", "/admin/feedback", params=params)
+    return render_template("admin/feedback.html", listing=listing, filters=filters)
+
+
+@bp.post("/feedback/<int:feedback_id>/accept")
+@admin_required
+def accept(feedback_id: int) -> Any:
+    try:
+        api("POST", f"/admin/feedback/{feedback_id}/accept")
+        flash("Correction accepted: the product joins the next training.", "success")
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        flash(f"Not accepted: {exc.message}", "error")
+    return redirect(url_for("admin_review.feedback"))
+
+
+@bp.get("/logs")
+@admin_required
+def logs() -> Any:
+    params, filters = _page_args(LOG_FILTERS, 50)
+    listing = api("GET", "/admin/logs", params=params)
+    return render_template("admin/logs.html", listing=listing, filters=filters)
+
+
+@bp.get("/users")
+@admin_required
+def users() -> Any:
+    return render_template("admin/users.html", users=api("GET", "/admin/users")["items"])
+
+
+@bp.post("/users")
+@admin_required
+def create_user() -> Any:
+    body = {k: request.form.get(k, "").strip() for k in ("username", "password", "role", "email")}
+    body["password"] = request.form.get("password", "")
+    if not body["email"]:
+        body.pop("email")
+    try:
+        api("POST", "/auth/signup", json=body)
+        flash(f"Account {body['username']} created.", "success")
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        flash(f"Account not created: {exc.message}", "error")
+    return redirect(url_for("admin_review.users"))
+
+
+@bp.post("/users/<username>/<any(activate, deactivate):action>")
+@admin_required
+def switch_user(username: str, action: str) -> Any:
+    try:
+        api("POST", f"/admin/users/{username}/{action}")
+        flash(f"{username} {action}d.", "success")
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        flash(f"Could not {action} {username}: {exc.message}", "error")
+    return redirect(url_for("admin_review.users"))
