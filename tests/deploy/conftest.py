@@ -21,12 +21,12 @@ SERVICE_DIRS = {
 }
 """Compose service -> the folder holding its code and Dockerfile."""
 SERVICE_CODE = {
-    "api": ("api", "common"),
-    "model": ("model_service", "common"),
-    "trainer": ("trainer", "model_service", "common"),
+    "api": ("api",),
+    "model": ("model_service",),
+    "trainer": ("trainer", "model_service"),
     "frontend": ("frontend",),
 }
-"""Compose service -> every folder its image copies and runs."""
+"""Compose service -> its own folders; the modules of common/ they import are added."""
 
 SETTINGS = {name.upper() for name in Settings.model_fields}
 RUNTIME_ENV = {
@@ -40,6 +40,23 @@ RUNTIME_ENV = {
     "TF_CPP_MIN_LOG_LEVEL",
     "MPLCONFIGDIR",
 }
+# Settings whose defaults only make sense on a developer's machine (localhost, ./var).
+LOCAL_DEFAULTS = {
+    "redis_url",
+    "database_url",
+    "var_dir",
+    "model_dir",
+    "image_dir",
+    "upload_dir",
+    "feedback_dir",
+    "api_url",
+    "api_host",
+    "frontend_host",
+    "vgg16_weights",
+}
+SECRETS = {"jwt_secret_key"}
+"""Settings a service running with ENVIRONMENT=production cannot do without."""
+SHARED_STATE = {"model_dir", "image_dir", "upload_dir", "feedback_dir"}
 PROPERTIES = {
     # Settings properties -> the field they derive from
     "models_path": "model_dir",
@@ -52,13 +69,30 @@ PROPERTIES = {
 }
 
 
+def code_files(*folders: str) -> set[Path]:
+    """The files of ``folders`` and every module of common/ they import, transitively."""
+    todo = [p for folder in folders for p in (ROOT / folder).rglob("*.py")]
+    found: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in found:
+            continue
+        found.add(path)
+        text = path.read_text()
+        names = re.findall(r"^\s*from common\.(\w+) import", text, re.M)
+        for group in re.findall(r"^\s*from common import \(?([\w, ]+)", text, re.M):
+            names += [n.strip() for n in group.split(",")]
+        todo += [m for n in names if (m := ROOT / "common" / f"{n}.py").is_file()]
+    return found
+
+
 def settings_read_by(*folders: str) -> set[str]:
-    """Fields of Settings that the code in ``folders`` reads (``settings.x``, ``_settings.x``)."""
+    """Fields of Settings that the code of ``folders`` reads (``settings.x``, ``_settings.x``)."""
     found: set[str] = set()
-    for path in (p for folder in folders for p in (ROOT / folder).rglob("*.py")):
+    for path in code_files(*folders):
         for name in re.findall(r"settings\.([a-z_0-9]+)", path.read_text()):
             found.add(PROPERTIES.get(name, name))
-    return found & set(Settings.model_fields)
+    return found & set(Settings.model_fields) - {"model_config"}
 
 
 def load_yaml(path: Path) -> Any:

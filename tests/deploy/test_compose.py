@@ -12,11 +12,14 @@ import pytest
 
 from common.settings import Settings
 from tests.deploy.conftest import (
+    LOCAL_DEFAULTS,
     ROOT,
     RUNTIME_ENV,
+    SECRETS,
     SERVICE_CODE,
     SERVICE_DIRS,
     SETTINGS,
+    SHARED_STATE,
     command_exists,
     dockerfile,
     load_yaml,
@@ -24,22 +27,6 @@ from tests.deploy.conftest import (
 )
 
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::([?-])([^}]*))?\}")
-# Settings whose defaults only make sense on a developer's machine (localhost, ./var).
-LOCAL_DEFAULTS = {
-    "redis_url",
-    "database_url",
-    "var_dir",
-    "model_dir",
-    "image_dir",
-    "upload_dir",
-    "feedback_dir",
-    "api_url",
-    "api_host",
-    "frontend_host",
-    "vgg16_weights",
-}
-SECRETS = {"jwt_secret_key"}  # read by a service running with ENVIRONMENT=production
-SHARED_STATE = {"model_dir", "image_dir", "upload_dir", "feedback_dir"}
 
 
 def compose() -> dict[str, Any]:

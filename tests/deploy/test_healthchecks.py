@@ -1,4 +1,4 @@
-"""The trainer image's healthcheck: healthy exactly while an RQ worker of this host is registered."""
+"""The trainer image's healthcheck: healthy exactly while this host's RQ worker is registered."""
 
 from __future__ import annotations
 
