@@ -33,8 +33,10 @@ lint: $(INSTALLED) ## ruff (lint + format check) and mypy on common/ and api/
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(INSTALLED) ## Measure the model and the served path; results in bench/results/
-	$(BIN)/python -m bench.serving
+bench: $(INSTALLED) ## Model, served path, scaling with workers, list+poll comparison (BENCH_QUICK=1: smoke)
+	$(BIN)/python -m bench.serving $(if $(BENCH_QUICK),--scale 0.3 --repeat 10)
+	$(BIN)/python -m bench.scaling $(if $(BENCH_QUICK),--quick)
+	$(BIN)/python -m bench.naive $(if $(BENCH_QUICK),--quick)
 
 WORKERS ?= 2
 USERS ?= 10

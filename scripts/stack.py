@@ -78,9 +78,12 @@ class Stack:
                 time.sleep(0.1)
         raise RuntimeError("API did not start")
 
-    def start_worker(self, name: str, **env: str) -> subprocess.Popen[bytes]:
+    def start_worker(
+        self, name: str, module: str = "model_service", **env: str
+    ) -> subprocess.Popen[bytes]:
+        """``python -m module`` as a model worker (benchmarks swap in a stand-in model)."""
         process = subprocess.Popen(
-            [sys.executable, "-m", "model_service"],
+            [sys.executable, "-m", module],
             cwd=ROOT,
             env={**self.env, "WORKER_NAME": name, **env},
             stdout=self._log(name),
@@ -114,11 +117,11 @@ class Stack:
     def signal_worker(self, name: str, sig: int) -> None:
         self.workers[name].send_signal(sig)
 
-    def start(self, workers: int = 2) -> Stack:
+    def start(self, workers: int = 2, module: str = "model_service") -> Stack:
         self.redis.start()
         self.start_api()
         for i in range(workers):
-            self.start_worker(f"w{i}")
+            self.start_worker(f"w{i}", module)
         self.wait_ready(workers)
         return self
 

@@ -18,11 +18,15 @@ import csv
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import psutil
 
 from scripts.stack import ROOT, VENV_BIN, Stack
 
@@ -86,6 +90,25 @@ def parse_run(prefix: Path) -> dict[str, float | int | str]:
     }
 
 
+def _busy_s() -> float:
+    """CPU seconds the whole machine has spent busy, every process together."""
+    t = psutil.cpu_times()
+    return sum(getattr(t, f) for f in ("user", "nice", "system", "irq", "softirq", "steal"))
+
+
+def _own_s() -> float:
+    """CPU seconds of this run's processes: the live stack, plus finished children (Locust)."""
+    live = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+            live += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return live + done.ru_utime + done.ru_stime
+
+
 def run(args: argparse.Namespace) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     users = [int(u) for u in str(args.users).split(",") if u]
@@ -121,6 +144,7 @@ def run(args: argparse.Namespace) -> None:
             for count in users:
                 prefix = RESULTS / f"n{args.workers}_u{count}"
                 print(f"locust: {args.workers} workers, {count} users, {args.duration}", flush=True)
+                busy, own, started = _busy_s(), _own_s(), time.monotonic()
                 subprocess.run(
                     [
                         str(VENV_BIN / "locust"),
@@ -152,7 +176,11 @@ def run(args: argparse.Namespace) -> None:
                     },
                     check=False,  # Locust exits 1 when any request failed; the report says which
                 )
+                # Other people's processes on the machine take CPU from the stack: say how much.
+                elapsed = time.monotonic() - started
+                others = (_busy_s() - busy) - (_own_s() - own)
                 figures = {
+                    "other_cpu_share": max(0.0, others) / (elapsed * (os.cpu_count() or 1)),
                     "workers": args.workers,
                     "users": count,
                     "duration": args.duration,
@@ -180,8 +208,9 @@ def summary(_: argparse.Namespace) -> None:
         "think time 1–3 s; mix 5 image+text : 3 text : 2 reads : 1 feedback.",
         "",
         "| workers | users | requests | requests/s | predictions/s | image+text/s "
-        "| image+text p50 / p95 / p99 ms | all p95 ms | errors | 503 backpressure |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| image+text p50 / p95 / p99 ms | all p95 ms | errors | 503 backpressure "
+        "| CPU taken by other processes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         lines.append(
@@ -189,7 +218,7 @@ def summary(_: argparse.Namespace) -> None:
             f"| {r['predictions_per_s']:.1f} | {r['image_predictions_per_s']:.2f} "
             f"| {r['image_p50_ms']:.0f} / {r['image_p95_ms']:.0f} / {r['image_p99_ms']:.0f} "
             f"| {r['all_p95_ms']:.0f} | {r['errors']} ({100 * r['error_rate']:.2f} %) "
-            f"| {r['backpressure']} |"
+            f"| {r['backpressure']} | {100 * r.get('other_cpu_share', 0):.0f} % |"
         )
     kinds = [f"- n={r['workers']} u={r['users']}: {r['error_kinds']}" for r in runs if r["errors"]]
     if kinds:
