@@ -114,7 +114,7 @@ def markdown(report: dict) -> str:
         f"VGG16 weights: {report['vgg16']}; workers take turns at inference (INFERENCE_LOCK).",
         "",
         "| model workers | throughput /s | p50 ms | p99 ms | errors | RSS per worker MB "
-        "| API RSS MB (2 processes) |",
+        "| API RSS MB (master + 2 processes) |",
         "|---|---|---|---|---|---|---|",
     ]
     for n, r in report["workers"].items():
