@@ -33,8 +33,17 @@ lint: $(INSTALLED) ## ruff (lint + format check) and mypy on common/ and api/
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(INSTALLED) ## Measure the model and the served path; results in bench/results/
-	$(BIN)/python -m bench.serving
+bench: $(INSTALLED) ## Model, served path, scaling with workers, list+poll comparison (BENCH_QUICK=1: smoke)
+	$(BIN)/python -m bench.serving $(if $(BENCH_QUICK),--scale 0.3 --repeat 10)
+	$(BIN)/python -m bench.scaling $(if $(BENCH_QUICK),--quick)
+	$(BIN)/python -m bench.naive $(if $(BENCH_QUICK),--quick)
+
+WORKERS ?= 2
+USERS ?= 10
+DURATION ?= 60s
+stress: $(INSTALLED) ## Locust on a local stack: WORKERS=N USERS=U[,U...] DURATION=60s; stress_test/results/
+	$(BIN)/python -m scripts.stress run --workers $(WORKERS) --users $(USERS) --duration $(DURATION)
+	$(BIN)/python -m scripts.stress summary
 
 EVAL_DATA ?= ../shared/data/rakuten
 EVAL_VAR ?= var/eval
@@ -53,4 +62,4 @@ eval: $(INSTALLED) ## Import the shared train split into var/eval, train, score 
 clean: ## Remove local state (var/) and caches, keep the virtual environment
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache
 
-.PHONY: help install run test test-fast lint bench eval clean
+.PHONY: help install run test test-fast lint bench stress eval clean

@@ -106,9 +106,12 @@ class Stack:
         )
         return self.trainer
 
-    def start_worker(self, name: str, **env: str) -> subprocess.Popen[bytes]:
+    def start_worker(
+        self, name: str, module: str = "model_service", **env: str
+    ) -> subprocess.Popen[bytes]:
+        """``python -m module`` as a model worker (benchmarks swap in a stand-in model)."""
         process = subprocess.Popen(
-            [sys.executable, "-m", "model_service"],
+            [sys.executable, "-m", module],
             cwd=ROOT,
             env={**self.env, "WORKER_NAME": name, **env},
             stdout=self._log(name),
@@ -142,11 +145,11 @@ class Stack:
     def signal_worker(self, name: str, sig: int) -> None:
         self.workers[name].send_signal(sig)
 
-    def start(self, workers: int = 2) -> Stack:
+    def start(self, workers: int = 2, module: str = "model_service") -> Stack:
         self.redis.start()
         self.start_api()
         for i in range(workers):
-            self.start_worker(f"w{i}")
+            self.start_worker(f"w{i}", module)
         self.wait_ready(workers)
         return self
 

