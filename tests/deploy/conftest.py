@@ -54,7 +54,7 @@ LOCAL_DEFAULTS = {
     "frontend_host",
     "vgg16_weights",
 }
-SECRETS = {"jwt_secret_key"}
+SECRETS = {"jwt_secret_key", "frontend_secret_key"}
 """Settings a service running with ENVIRONMENT=production cannot do without."""
 SHARED_STATE = {"model_dir", "image_dir", "upload_dir", "feedback_dir"}
 PROPERTIES = {
