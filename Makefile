@@ -41,8 +41,9 @@ bench: $(INSTALLED) ## Model, served path, scaling with workers, list+poll compa
 WORKERS ?= 2
 USERS ?= 10
 DURATION ?= 60s
-stress: $(INSTALLED) ## Locust on a local stack: WORKERS=N USERS=U[,U...] DURATION=60s; stress_test/results/
-	$(BIN)/python -m scripts.stress run --workers $(WORKERS) --users $(USERS) --duration $(DURATION)
+stress: $(INSTALLED) ## Locust on a local stack: WORKERS=N USERS=U[,U...] DURATION=60s [STRESS_MODELS=dir]
+	$(BIN)/python -m scripts.stress run --workers $(WORKERS) --users $(USERS) --duration $(DURATION) \
+		$(if $(STRESS_MODELS),--models $(STRESS_MODELS))
 	$(BIN)/python -m scripts.stress summary
 
 EVAL_DATA ?= ../shared/data/rakuten

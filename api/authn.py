@@ -7,9 +7,6 @@ changed role takes effect at once, whatever tokens were issued before.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -18,46 +15,17 @@ from flask_jwt_extended import JWTManager, get_current_user, verify_jwt_in_reque
 from api.errors import ApiError, error_response
 from common.orm import ROLE_ADMIN, User
 from common.settings import Settings
+from common.signing_keys import signing_key
 
 logger = logging.getLogger(__name__)
 
-MIN_SECRET_CHARS = 32
-
-
-class ConfigError(RuntimeError):
-    """The API cannot start with these settings."""
-
 
 def jwt_secret(settings: Settings) -> str:
-    """JWT_SECRET_KEY; in development, a random key kept under VAR_DIR when it is unset.
-
-    Outside development a missing or short key stops the API at start: there
-    is no default secret to forget to change.
-    """
-    secret = settings.jwt_secret_key.get_secret_value()
-    if secret:
-        if settings.environment != "development" and len(secret) < MIN_SECRET_CHARS:
-            raise ConfigError(f"JWT_SECRET_KEY must have at least {MIN_SECRET_CHARS} characters")
-        return secret
-    if settings.environment != "development":
-        raise ConfigError(
-            "JWT_SECRET_KEY is required when ENVIRONMENT is not development; generate one "
-            "with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-        )
-    return _local_secret(settings.var_dir / "jwt-dev-secret")
-
-
-def _local_secret(path: Path) -> str:
-    # One file shared by every API process on the machine, created once (O_EXCL).
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as out:
-        out.write(secrets.token_urlsafe(48))
-    logger.warning("JWT_SECRET_KEY unset: using the development key in %s", path)
-    return path.read_text().strip()
+    """JWT_SECRET_KEY; in development, a random key kept under VAR_DIR when it is unset."""
+    return signing_key(
+        settings.jwt_secret_key.get_secret_value(), "JWT_SECRET_KEY", settings.environment,
+        settings.var_dir / "jwt-dev-secret",
+    )  # fmt: skip
 
 
 def init_auth(app: Flask, settings: Settings, load_user: Any) -> JWTManager:

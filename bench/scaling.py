@@ -22,24 +22,15 @@ from pathlib import Path
 import psutil
 
 from bench.serving import RESULTS, load_test, make_version, product_photos, vgg16_weights
-from scripts.stack import Stack
+from scripts.stack import Stack, machine_env
 
 
 def stack_env(workdir: Path) -> dict[str, str]:
     """The settings `make run` uses on one machine: workers take turns at inference."""
     return {
+        **machine_env(workdir, vgg16_weights(), predict_timeout_s=120),
         "PREDICT_ANONYMOUS": "true",
-        "VGG16_WEIGHTS": vgg16_weights(),
-        "TF_INTRA_THREADS": "0",
-        "TF_INTER_THREADS": "0",
-        "API_WORKERS": "2",
-        "API_THREADS": "64",
-        "INFERENCE_LOCK": str(workdir / "inference.lock"),
-        "HEARTBEAT_S": "1",
-        "CLAIM_IDLE_MS": "15000",
-        "PREDICT_TIMEOUT_S": "120",
         "BACKLOG_LIMIT": "100000",
-        "LOG_LEVEL": "WARNING",
     }
 
 

@@ -180,23 +180,14 @@ def load_test(
 def served(
     workdir: Path, photos: list[bytes], scale: float, workers: int
 ) -> dict[str, list[dict[str, float]]]:
-    from scripts.stack import Stack
+    from scripts.stack import Stack, machine_env
 
     # The predict path itself is measured: anonymous clients, no token checks.
     stack = Stack(
         workdir,
         {
+            **machine_env(workdir, vgg16_weights(), predict_timeout_s=60),
             "PREDICT_ANONYMOUS": "true",
-            "VGG16_WEIGHTS": vgg16_weights(),
-            "TF_INTRA_THREADS": "0",
-            "TF_INTER_THREADS": "0",
-            "API_WORKERS": "2",
-            "API_THREADS": "64",
-            "INFERENCE_LOCK": str(workdir / "inference.lock"),
-            "HEARTBEAT_S": "1",
-            "CLAIM_IDLE_MS": "15000",
-            "PREDICT_TIMEOUT_S": "60",
-            "LOG_LEVEL": "WARNING",
         },
     )
     try:

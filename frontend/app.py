@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request, session, url_for
@@ -16,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from common.categories import CATEGORIES
 from common.settings import Settings
+from common.signing_keys import signing_key
 from frontend import (
     admin_data,
     admin_models,
@@ -43,7 +41,6 @@ BLUEPRINTS = (
     admin_models,
     admin_review,
 )
-MIN_SECRET_CHARS = 32
 
 # Everything is served from here: no CDN, no inline script or style, no framing.
 CSP = (
@@ -51,10 +48,6 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-
-
-class ConfigError(RuntimeError):
-    """The frontend cannot start with these settings."""
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -148,33 +141,8 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def session_secret(settings: Settings) -> str:
-    """FRONTEND_SECRET_KEY; in development a random key kept under VAR_DIR when it is unset.
-
-    Outside development a missing or short key stops the frontend at start.
-    """
-    secret = settings.frontend_secret_key.get_secret_value()
-    if secret:
-        if settings.environment != "development" and len(secret) < MIN_SECRET_CHARS:
-            raise ConfigError(
-                f"FRONTEND_SECRET_KEY must have at least {MIN_SECRET_CHARS} characters"
-            )
-        return secret
-    if settings.environment != "development":
-        raise ConfigError(
-            "FRONTEND_SECRET_KEY is required when ENVIRONMENT is not development; generate one "
-            "with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-        )
-    return _local_secret(settings.var_dir / "frontend-dev-secret")
-
-
-def _local_secret(path: Path) -> str:
-    # One file shared by every frontend process on the machine, created once (O_EXCL).
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as out:
-        out.write(secrets.token_urlsafe(48))
-    logger.warning("FRONTEND_SECRET_KEY unset: using the development key in %s", path)
-    return path.read_text().strip()
+    """FRONTEND_SECRET_KEY; in development a random key kept under VAR_DIR when it is unset."""
+    return signing_key(
+        settings.frontend_secret_key.get_secret_value(), "FRONTEND_SECRET_KEY",
+        settings.environment, settings.var_dir / "frontend-dev-secret",
+    )  # fmt: skip

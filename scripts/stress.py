@@ -28,7 +28,7 @@ from pathlib import Path
 
 import psutil
 
-from scripts.stack import ROOT, VENV_BIN, Stack
+from scripts.stack import ROOT, VENV_BIN, Stack, machine_env
 
 RESULTS = ROOT / "stress_test" / "results"
 SHARED = ROOT.parent / "shared"
@@ -46,9 +46,15 @@ def _weights() -> str:
 
 
 def _prepare_models(models_dir: Path, source: Path | None) -> str:
-    if source is not None:
-        shutil.copytree(source, models_dir, dirs_exist_ok=True)
-        return f"trained version from {source}"
+    if source is not None:  # its production version only (not the feature cache beside it)
+        from common.model_store import production_version, set_production
+
+        version = production_version(source)
+        if version is None:
+            sys.exit(f"{source} has no production version")
+        shutil.copytree(source / version, models_dir / version)
+        set_production(models_dir, version)
+        return f"trained version {version} from {source}"
     from bench.serving import make_version
 
     make_version(models_dir)
@@ -117,16 +123,7 @@ def run(args: argparse.Namespace) -> None:
         stack = Stack(
             workdir,
             {
-                "VGG16_WEIGHTS": _weights(),
-                "TF_INTRA_THREADS": "0",
-                "TF_INTER_THREADS": "0",
-                "API_WORKERS": "2",
-                "API_THREADS": "64",
-                "INFERENCE_LOCK": str(workdir / "inference.lock"),
-                "HEARTBEAT_S": "1",
-                "CLAIM_IDLE_MS": "15000",
-                "PREDICT_TIMEOUT_S": "30",
-                "LOG_LEVEL": "WARNING",
+                **machine_env(workdir, _weights(), predict_timeout_s=30),
                 # Every simulated seller logs in from 127.0.0.1.
                 "LOGIN_MAX_ATTEMPTS_PER_ADDRESS": "100000",
             },

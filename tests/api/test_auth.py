@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 from api.__main__ import create_admin
 from api.accounts import create_user
 from api.app import create_app
-from api.authn import ConfigError
 from api.passwords import WeakPassword, check_strength
 from common.orm import User
+from common.signing_keys import ConfigError
 from tests.api.conftest import PASSWORD, api_settings, bearer, token_for
 
 

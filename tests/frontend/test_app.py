@@ -14,9 +14,10 @@ from werkzeug.serving import make_server
 
 from common.local_redis import free_port
 from common.settings import load_settings
+from common.signing_keys import ConfigError
 from frontend import charts
 from frontend.api_client import ApiClient, ApiError
-from frontend.app import ConfigError, create_app, session_secret
+from frontend.app import create_app, session_secret
 from frontend.jobs import job_view
 
 
