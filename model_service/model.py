@@ -48,6 +48,7 @@ class ModelParams:
     image_class_weight_power: float = 1.0
     image_mixup: float = 0.0  # Beta(alpha, alpha) mixup of image features; 0 = off
     image_flip: bool = True  # also train the image head on each photo mirrored left to right
+    image_weight_decay: float = 3.0  # decoupled (AdamW-style), times the learning rate per step
     warmup_fraction: float = 0.05  # of all planned steps, before the cosine decay
 
     def to_dict(self) -> dict[str, float | int]:

@@ -315,3 +315,16 @@ def test_length_buckets_cut_batches_and_keep_every_sample_once() -> None:
         assert batch.shape[1] == lengths[rows_in_batch].max()  # no padding column to spare
         seen.extend(rows_in_batch.tolist())
     assert sorted(seen) == list(range(40))
+
+
+def test_image_weight_decay_shrinks_the_head() -> None:
+    f, y = _toy_features(64, 0)
+    norms = []
+    for decay in (0.0, 200.0):
+        keras.utils.set_random_seed(0)
+        result = fit_image_head(
+            replace(TINY, image_weight_decay=decay), f, y, f, y,
+            epochs=3, batch_size=16, learning_rate=1e-3,
+        )  # fmt: skip
+        norms.append(float(np.linalg.norm(result.model.get_layer("dense_2").get_weights()[0])))
+    assert norms[1] < 0.8 * norms[0]
