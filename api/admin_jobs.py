@@ -68,12 +68,13 @@ def retrain_params(body: dict[str, Any]) -> dict[str, Any]:
         params["data"] = data
     model_params = body.get("model_params", {})
     if not isinstance(model_params, dict) or not all(
-        isinstance(v, int | float | str) and not isinstance(v, bool) for v in model_params.values()
+        isinstance(v, int | float | str)
+        for v in model_params.values()  # bool is an int too
     ):
         raise ApiError(
             422,
             "invalid_parameter",
-            "model_params maps model parameter names to numbers or strings.",
+            "model_params maps model parameter names to numbers, strings or booleans.",
         )
     clash = sorted(set(model_params) & known)
     if clash:

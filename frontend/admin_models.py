@@ -6,8 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from frontend.api_client import ApiError
-from frontend.web import admin_required, api
+from frontend.web import admin_required, api, api_action
 
 bp = Blueprint("admin_models", __name__, url_prefix="/admin")
 
@@ -25,12 +24,8 @@ def promote(version: str) -> Any:
         flash(f"Type {version} to confirm.", "error")
         return redirect(url_for("admin_models.page"))
     force = request.form.get("force") == "true"
-    try:
-        api("POST", f"/admin/models/{version}/promote", json={"force": force})
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        flash(f"{version} was not promoted: {exc.message}", "error")
-    else:
-        flash(f"{version} is now in production.", "success")
+    api_action(
+        "POST", f"/admin/models/{version}/promote", json={"force": force},
+        failed=f"{version} was not promoted", done=f"{version} is now in production.",
+    )  # fmt: skip
     return redirect(url_for("admin_models.page"))

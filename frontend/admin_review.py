@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
-from frontend.api_client import ApiError
-from frontend.web import admin_required, api
+from frontend.web import admin_required, api, api_action
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
 
@@ -32,13 +31,10 @@ def feedback() -> Any:
 @bp.post("/feedback/<int:feedback_id>/accept")
 @admin_required
 def accept(feedback_id: int) -> Any:
-    try:
-        api("POST", f"/admin/feedback/{feedback_id}/accept")
-        flash("Correction accepted: the product joins the next training.", "success")
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        flash(f"Not accepted: {exc.message}", "error")
+    api_action(
+        "POST", f"/admin/feedback/{feedback_id}/accept", failed="Not accepted",
+        done="Correction accepted: the product joins the next training.",
+    )  # fmt: skip
     return redirect(url_for("admin_review.feedback"))
 
 
@@ -63,24 +59,18 @@ def create_user() -> Any:
     body["password"] = request.form.get("password", "")
     if not body["email"]:
         body.pop("email")
-    try:
-        api("POST", "/auth/signup", json=body)
-        flash(f"Account {body['username']} created.", "success")
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        flash(f"Account not created: {exc.message}", "error")
+    api_action(
+        "POST", "/auth/signup", json=body, failed="Account not created",
+        done=f"Account {body['username']} created.",
+    )  # fmt: skip
     return redirect(url_for("admin_review.users"))
 
 
 @bp.post("/users/<username>/<any(activate, deactivate):action>")
 @admin_required
 def switch_user(username: str, action: str) -> Any:
-    try:
-        api("POST", f"/admin/users/{username}/{action}")
-        flash(f"{username} {action}d.", "success")
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        flash(f"Could not {action} {username}: {exc.message}", "error")
+    api_action(
+        "POST", f"/admin/users/{username}/{action}", failed=f"Could not {action} {username}",
+        done=f"{username} {action}d.",
+    )  # fmt: skip
     return redirect(url_for("admin_review.users"))

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, current_app, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 
-from frontend.api_client import ApiClient
+from frontend.api_client import ApiClient, ApiError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +32,23 @@ def is_admin() -> bool:
 def api(method: str, path: str, **kwargs: Any) -> Any:
     """The JSON answer of an API call made with the logged-in person's token."""
     return client().json(method, path, session.get("token"), **kwargs)
+
+
+def api_action(method: str, path: str, *, done: str, failed: str, **kwargs: Any) -> bool:
+    """Run a form's action on the API and flash how it went; True when it succeeded.
+
+    The API's refusal is shown as ``failed: <its message>``; an ended session
+    (401) is raised, so the error handler leads back to the login page.
+    """
+    try:
+        api(method, path, **kwargs)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        flash(f"{failed}: {exc.message}", "error")
+        return False
+    flash(done, "success")
+    return True
 
 
 def login_required(view: F) -> F:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from api.admin_jobs import retrain_params
 from common import keys, model_store
 from common.model_store import REQUIRED_FILES
 from common.orm import ModelVersionRecord, PredictionRecord
@@ -31,6 +32,11 @@ def test_retrain_is_queued_and_one_at_a_time(client, svc, admin):
     assert client.post("/admin/retrain-model", headers=admin).status_code == 202
 
 
+def test_model_params_take_numbers_strings_and_booleans():
+    body = {"model_params": {"gru_units": 64, "embedding_init": "lsa", "image_flip": False}}
+    assert retrain_params(body)["image_flip"] is False
+
+
 def test_retrain_parameters_are_checked(client, svc, admin):
     for bad in (
         {"epochs": 0},
@@ -41,6 +47,7 @@ def test_retrain_parameters_are_checked(client, svc, admin):
         {"data": "yesterday"},
         {"replay": -1},
         {"model_params": {"epochs": 3}},
+        {"model_params": {"gru_units": [64]}},
     ):
         response = client.post("/admin/retrain-model", json=bad, headers=admin)
         assert (response.status_code, response.get_json()["error"]["code"]) == (
