@@ -146,7 +146,7 @@ class Settings(BaseSettings):
 
     # --- model workers --------------------------------------------------------
     model_workers: int = Field(2, ge=1, description="Model workers `make run` starts.")
-    max_batch: int = Field(32, ge=1, le=512, description="Jobs per forward pass.")
+    max_batch: int = Field(8, ge=1, le=512, description="Jobs per forward pass.")
     tf_intra_threads: int = Field(0, ge=0, description="TensorFlow intra-op threads; 0 = auto.")
     tf_inter_threads: int = Field(0, ge=0, description="TensorFlow inter-op threads; 0 = auto.")
     heartbeat_s: float = Field(1.0, gt=0, description="Worker heartbeat period.")

@@ -17,11 +17,11 @@ def test_defaults_put_state_under_var(tmp_path: Path) -> None:
 
 
 def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MAX_BATCH", "8")
+    monkeypatch.setenv("MAX_BATCH", "16")
     monkeypatch.setenv("REDIS_URL", "redis://example:6379/2")
     monkeypatch.setenv("INFERENCE_LOCK", "")
     settings = Settings()
-    assert settings.max_batch == 8
+    assert settings.max_batch == 16
     assert settings.redis_url == "redis://example:6379/2"
     assert settings.inference_lock is None
 
