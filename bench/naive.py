@@ -19,7 +19,6 @@ import argparse
 import base64
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,14 @@ from pathlib import Path
 
 import redis
 
-from bench.serving import RESULTS, load_test, make_version, product_photos, vgg16_weights
+from bench.serving import (
+    load_test,
+    make_version,
+    product_photos,
+    run_setup,
+    vgg16_weights,
+    write_report,
+)
 
 QUEUE = "naive:jobs"
 POLL_S = 0.05
@@ -208,15 +214,11 @@ def main() -> None:
         print("list + poll ...", flush=True)
         simple = simple_design(workdir, photos, runs)
     report = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "vgg16": "ImageNet file" if vgg16_weights() != "random" else "random init",
+        **run_setup(),
         "shelfwise": ours,
         "list_poll": simple,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "naive.json").write_text(json.dumps(report, indent=2))
-    (RESULTS / "naive.md").write_text(markdown(report))
-    print(markdown(report))
+    write_report("naive", report, markdown(report))
 
 
 if __name__ == "__main__":

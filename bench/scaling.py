@@ -13,15 +13,19 @@ Results: bench/results/scaling.json and scaling.md.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import tempfile
 from pathlib import Path
 
 import psutil
 
-from bench.serving import RESULTS, load_test, make_version, product_photos, vgg16_weights
+from bench.serving import (
+    load_test,
+    make_version,
+    product_photos,
+    run_setup,
+    vgg16_weights,
+    write_report,
+)
 from scripts.stack import Stack, machine_env
 
 
@@ -141,8 +145,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         report = {
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "vgg16": "ImageNet file" if vgg16_weights() != "random" else "random init",
+            **run_setup(),
             "requests": requests_per_run,
             "workers": {},
             "outside_the_model": {},
@@ -154,10 +157,7 @@ def main() -> None:
             )
         print("no-op model ...", flush=True)
         report["outside_the_model"] = outside_the_model(workdir, photos, scale)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "scaling.json").write_text(json.dumps(report, indent=2))
-    (RESULTS / "scaling.md").write_text(markdown(report))
-    print(markdown(report))
+    write_report("scaling", report, markdown(report))
 
 
 if __name__ == "__main__":

@@ -65,6 +65,22 @@ TITLES = [
 ]
 
 
+def run_setup() -> dict[str, str]:
+    """What a result depends on besides the code: the machine and the VGG16 weights."""
+    return {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "vgg16": "ImageNet file" if vgg16_weights() != "random" else "random init",
+    }
+
+
+def write_report(name: str, report: dict, markdown: str) -> None:
+    """``bench/results/<name>.json`` and ``.md``; the markdown is printed too."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2))
+    (RESULTS / f"{name}.md").write_text(markdown)
+    print(markdown)
+
+
 def make_version(models_dir: Path) -> str:
     """A full-size version with untrained heads: the cost does not depend on training."""
     from common.model_store import set_production
@@ -281,18 +297,14 @@ def main() -> None:
         ),
     ]
     report = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "vgg16": "ImageNet file" if vgg16_weights() != "random" else "random init",
+        **run_setup(),
         "model_params": params,
         "workers": args.workers,
         "in_process": ip,
         "served": sv,
         "ratios": ratios,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "serving.json").write_text(json.dumps(report, indent=2))
-    (RESULTS / "serving.md").write_text(markdown(report))
-    print(markdown(report))
+    write_report("serving", report, markdown(report))
 
 
 if __name__ == "__main__":
