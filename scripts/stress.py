@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> None:
                     },
                     check=False,  # Locust exits 1 when any request failed; the report says which
                 )
-                # Other people's processes on the machine take CPU from the stack: say how much.
+                # Other processes on the machine take CPU from the stack: say how much.
                 elapsed = time.monotonic() - started
                 others = (_busy_s() - busy) - (_own_s() - own)
                 figures = {
