@@ -25,12 +25,15 @@ class Schedule:
 
     epochs: int = 12
     batch_size: int = 64
-    learning_rate: float = 2e-3
-    patience: int = 3
+    learning_rate: float = 4e-3
+    # Validation F1 is noisy (27 classes; 141 photos in the shared data) and the
+    # cosine schedule peaks late: a short patience stops on a dip, long before the
+    # best epoch (image head: 0.35 against 0.40-0.41 for the same seed).
+    patience: int = 6
     image_epochs: int = 40
     image_batch_size: int = 32
     image_learning_rate: float = 3e-4
-    image_patience: int = 6
+    image_patience: int = 20
     seed: int = 0
     """Seeds Python, NumPy and the backend, so reruns start from the same weights."""
 

@@ -48,6 +48,9 @@ TEACHER_C = 0.5
 EMBED_INIT_STD = 0.05
 """Spread of initial embedding vectors (about Keras' default uniform initialiser's)."""
 
+SELECTION_WINDOW = 3
+"""Epochs whose mean validation macro F1 judges the last of them (see ``_MacroF1Monitor``)."""
+
 WEIGHT_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
 WEIGHT_WINDOW = 2
 """Fusion weights tried by ``choose_text_weight``, and its smoothing half-width in grid steps."""
@@ -393,7 +396,7 @@ def _fit(
     token_ids: bool = False,
     weight_decay: float = 0.0,
 ) -> FitResult:
-    """Fit with early stopping on validation macro F1.
+    """Fit with early stopping on validation macro F1 (mean of ``SELECTION_WINDOW`` epochs).
 
     ``token_ids``: inputs are right-padded token ids; batches then group texts of
     similar length and drop their common padding (most listings are far shorter
@@ -412,8 +415,9 @@ def _fit(
     )
     predict = predict_token_ids if token_ids else _predict_dense
     monitor = _MacroF1Monitor(
-        x_val, y_val, patience=patience, on_epoch=on_epoch, name=name, predict=predict
-    )
+        x_val, y_val, patience=patience, on_epoch=on_epoch, name=name, predict=predict,
+        window=SELECTION_WINDOW,
+    )  # fmt: skip
     logger.info(
         "training %s branch: %d train / %d val samples, %d epochs, batch %d, lr %g",
         name, len(x_train), len(x_val), epochs, batch_size, learning_rate,
@@ -442,8 +446,8 @@ def _fit(
     monitor.restore_best(model)
     history = {key: [float(v) for v in values] for key, values in keras_history.history.items()}
     logger.info(
-        "%s branch: best epoch %d, val macro F1 %.4f",
-        name, monitor.best_epoch + 1, monitor.best_score,
+        "%s branch: best epoch %d, val macro F1 %.4f (mean of up to %d epochs)",
+        name, monitor.best_epoch + 1, monitor.best_score, SELECTION_WINDOW,
     )  # fmt: skip
     return FitResult(model=model, history=history, best_epoch=monitor.best_epoch)
 
@@ -537,7 +541,13 @@ def _schedule(
 
 
 class _MacroF1Monitor(keras.callbacks.Callback):
-    """Adds validation F1 scores to the epoch logs, keeps the best weights, stops early."""
+    """Adds validation F1 scores to the epoch logs, keeps the best weights, stops early.
+
+    An epoch is judged by the mean macro F1 of the last ``window`` epochs (its own
+    included), and the weights kept are that last epoch's: on a small validation
+    set one lucky epoch scores a few points above its neighbours, and a lone spike
+    must not outrank a model that stays good.
+    """
 
     def __init__(
         self,
@@ -548,10 +558,13 @@ class _MacroF1Monitor(keras.callbacks.Callback):
         on_epoch: EpochCallback | None,
         name: str,
         predict: Callable[[keras.Model, np.ndarray], np.ndarray],
+        window: int = 1,
     ) -> None:
         super().__init__()
         self.x_val, self.y_val, self.predict = x_val, y_val, predict
         self.patience, self.on_epoch, self.name = patience, on_epoch, name
+        self.window = window
+        self.scores: list[float] = []
         self.best_score, self.best_epoch = -1.0, 0
         self.best_weights: list[np.ndarray] | None = None
 
@@ -574,8 +587,10 @@ class _MacroF1Monitor(keras.callbacks.Callback):
             self.name, epoch + 1, metrics.get("loss", math.nan), metrics.get("val_loss", math.nan),
             metrics["val_f1_macro"], metrics["val_f1_weighted"],
         )  # fmt: skip
-        if logs["val_f1_macro"] > self.best_score:
-            self.best_score, self.best_epoch = logs["val_f1_macro"], epoch
+        self.scores.append(logs["val_f1_macro"])
+        score = float(np.mean(self.scores[-self.window :]))
+        if score > self.best_score:
+            self.best_score, self.best_epoch = score, epoch
             self.best_weights = self.model.get_weights()
         elif epoch - self.best_epoch >= self.patience:
             self.model.stop_training = True
