@@ -54,11 +54,12 @@ def finish(job: Any, connection: redis.Redis, ok: bool, summary: str) -> None:
     """Record the end of ``job`` and clean up after it (idempotent)."""
     settings = load_settings()
     kind = job.meta.get("kind", "job")
+    # The liveness beat's key is left to expire: RQ runs this callback before it marks
+    # the job finished, and a status read in between must still see a live trainer.
     try:
         release_training_slot(connection, job.id)
-        connection.delete(keys.job_alive(job.id))
     except redis.RedisError as exc:
-        logger.warning("job %s: could not release its Redis keys: %s", job.id, exc)
+        logger.warning("job %s: could not release its training slot: %s", job.id, exc)
     staging = job.meta.get("staging")
     if staging and Path(staging).resolve().parent == settings.uploads_path.resolve():
         shutil.rmtree(staging, ignore_errors=True)

@@ -217,3 +217,31 @@ def test_unexpected_errors_answer_500_json_and_are_logged(app, client, admin):
     assert "kaput" not in response.get_data(as_text=True)
     errors = client.get("/admin/logs?kind=error", headers=admin).get_json()["items"]
     assert "RuntimeError: kaput" in errors[0]["message"]
+
+
+def test_a_job_that_is_ending_is_not_taken_for_an_abandoned_one(
+    client, svc, admin, monkeypatch, tmp_path
+):
+    # RQ runs the success callback before it marks the job finished: a status read
+    # in between must still see the trainer alive, not fail a job that succeeded.
+    from rq.job import Job, JobStatus
+    from rq.registry import StartedJobRegistry
+
+    from common import job_events
+
+    monkeypatch.setenv("VAR_DIR", str(svc.settings.var_dir))  # the callback's own settings
+    started = client.post("/admin/retrain-model", json={"epochs": 2}, headers=admin).get_json()
+    job = Job.fetch(started["job_id"], connection=svc.queue.connection)
+    job.started_at = datetime.now(UTC) - timedelta(seconds=10)  # older than the beat's TTL
+    job.save()
+    job.set_status(JobStatus.STARTED)
+    registry = StartedJobRegistry(job.origin, connection=svc.queue.connection)
+    svc.queue.connection.zadd(
+        registry.key, {f"{job.id}:execution": datetime.now(UTC).timestamp() + 60}
+    )
+    svc.redis.set(keys.job_alive(job.id), "1", ex=svc.settings.job_alive_ttl_s)  # the last beat
+
+    job_events.on_success(job, svc.queue.connection, {"version": "v2", "promoted": True})
+
+    body = client.get(f"/admin/jobs/{job.id}", headers=admin).get_json()
+    assert body["state"] == "started", body
