@@ -65,6 +65,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "image_epochs": args.image_epochs or args.epochs,
         "batch_size": args.batch_size,
         "learning_rate": args.learning_rate,
+        "seed": args.seed,
     }
 
 
@@ -211,6 +212,7 @@ def _add_schedule(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--learning-rate", type=float, help="text branch learning rate")
     p.add_argument("--sample", type=int, help="train on about N products only (quick runs)")
+    p.add_argument("--seed", type=int, help="starting weights and shuffling (default 0)")
 
 
 def parser() -> argparse.ArgumentParser:

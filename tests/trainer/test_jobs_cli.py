@@ -98,3 +98,14 @@ def test_bootstrap_imports_and_trains_a_first_model_once(env, tmp_path, capsys):
         assert s.scalar(select(func.count()).select_from(Product)) == 48
     assert main(["bootstrap"]) == 0  # a model exists: nothing to do
     assert model_store.list_versions(env.models_path) == ["v1"]
+
+
+def test_train_flags_reach_the_schedule(tmp_path):
+    from trainer.__main__ import _overrides, parser
+
+    args = parser().parse_args(["train", "--seed", "3", "--epochs", "5", "--learning-rate", "0.01"])
+    schedule, _ = config.resolve(tmp_path / "tuned.json", _overrides(args))
+    assert (schedule.seed, schedule.epochs, schedule.image_epochs) == (3, 5, 5)
+    assert schedule.learning_rate == 0.01
+    default, _ = config.resolve(tmp_path / "tuned.json", _overrides(parser().parse_args(["train"])))
+    assert default == config.Schedule()
