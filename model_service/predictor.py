@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from model_service.model import build_image_model, build_vgg16_base, fuse
-from model_service.preprocessing import PAD_ID, vgg16_input
+from model_service.preprocessing import text_lengths, vgg16_input
 from model_service.version import ModelVersion, load_version
 
 TEXT = "text"
@@ -76,8 +76,7 @@ class Predictor:
     def text_probs(self, texts: Sequence[str]) -> np.ndarray:
         """Text branch alone: cleaned texts -> (n, 27) probabilities."""
         ids = self.version.encoder.encode(texts, self.version.params.seq_len)
-        # Padding is masked, so cutting the columns no text reaches changes nothing but cost.
-        longest = max(1, int((ids != PAD_ID).sum(axis=1).max()))
+        longest = int(text_lengths(ids).max())  # columns no text reaches only cost time
         return self._text_fn(tf.constant(ids[:, :longest])).numpy()
 
     def image_probs(self, images: np.ndarray) -> np.ndarray:

@@ -184,6 +184,14 @@ class TextEncoder:
         return cls([str(t) for t in vocabulary], [str(p) for p in pieces])
 
 
+def text_lengths(ids: np.ndarray) -> np.ndarray:
+    """Real tokens in each row of right-padded ``ids``, at least 1 (an empty text is one step).
+
+    Padding is masked, so cutting a batch to its longest row changes only the cost.
+    """
+    return np.maximum((ids != PAD_ID).sum(axis=1), 1).astype(np.int32)
+
+
 def _top_pieces(counts: Counter[str], n_pieces: int, exclude: set[str]) -> list[str]:
     """The ``n_pieces`` most frequent word-initial and ``##`` continuation substrings.
 

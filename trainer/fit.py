@@ -25,7 +25,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402  (the backend must be chosen before Keras is imported)
 
 from model_service.model import ModelParams, build_image_head, build_text_model  # noqa: E402
-from model_service.preprocessing import OOV_ID, PAD_ID, TextEncoder  # noqa: E402
+from model_service.preprocessing import OOV_ID, TextEncoder, text_lengths  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -489,7 +489,7 @@ def _length_bucketed_dataset(
     import tensorflow as tf
 
     sample_weight = np.array([weights[int(c)] for c in y], dtype=np.float32)
-    lengths = np.maximum((ids != PAD_ID).sum(axis=1), 1).astype(np.int32)
+    lengths = text_lengths(ids)
     data = tf.data.Dataset.from_tensor_slices(
         (ids, lengths, targets.astype(np.float32), sample_weight)
     )
@@ -511,7 +511,7 @@ def _length_bucketed_dataset(
 
 def predict_token_ids(model: keras.Model, ids: np.ndarray) -> np.ndarray:
     """``model``'s probabilities for right-padded ``ids``, shorter texts in shorter batches."""
-    lengths = np.maximum((ids != PAD_ID).sum(axis=1), 1)
+    lengths = text_lengths(ids)
     order = np.argsort(lengths, kind="stable")
     out: np.ndarray | None = None
     for start in range(0, len(ids), PREDICT_BATCH):
