@@ -40,14 +40,11 @@ from sklearn.pipeline import FeatureUnion, make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
+from bench.serving import RESULTS, SHARED, vgg16_weights  # noqa: E402
 from common.image_store import ImageStore  # noqa: E402
 from common.settings import load_settings  # noqa: E402
 from model_service.preprocessing import clean_text  # noqa: E402
 from trainer.features import FeatureCache, weights_tag  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
-SHARED = ROOT.parent / "shared"
 
 
 def _scores(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
@@ -115,7 +112,7 @@ def text_sweep(frame: pd.DataFrame) -> dict[str, object]:
 
 
 def image_baseline(frame: pd.DataFrame, data: Path, folds: int) -> dict[str, object]:
-    settings = load_settings(vgg16_weights=_weights())
+    settings = load_settings(vgg16_weights=vgg16_weights())
     frame = frame[frame.image_file != ""]
     store = ImageStore(settings.images_path)
     digests = [store.put((data / "images" / f).read_bytes()) for f in frame.image_file]
@@ -151,11 +148,6 @@ def image_baseline(frame: pd.DataFrame, data: Path, folds: int) -> dict[str, obj
         "features_seconds": round(seconds, 1),
         "val": _scores(y[~is_train], pred),
     }
-
-
-def _weights() -> str:
-    path = SHARED / "weights" / "vgg16_notop.h5"
-    return str(path) if path.is_file() else "random"
 
 
 def main() -> None:

@@ -29,7 +29,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from sklearn.metrics import f1_score  # noqa: E402
 
-from bench.baselines import RESULTS, SHARED, _weights  # noqa: E402
+from bench.serving import RESULTS, SHARED, vgg16_weights  # noqa: E402
+from common.categories import CODES  # noqa: E402
 from common.db import init_db, session_factory  # noqa: E402
 from common.model_store import version_path  # noqa: E402
 from common.settings import load_settings  # noqa: E402
@@ -37,7 +38,6 @@ from model_service.model import build_vgg16_base  # noqa: E402
 from model_service.predictor import Predictor  # noqa: E402
 from model_service.version import load_version  # noqa: E402
 from trainer import dataset, layouts, pipeline  # noqa: E402
-from trainer.evaluate import _INDEX  # noqa: E402
 from trainer.fit import WEIGHT_GRID, steadiest_best_weight  # noqa: E402
 
 
@@ -45,18 +45,19 @@ def gains(p_text: np.ndarray, p_image: np.ndarray, y: np.ndarray, n_choose: int,
     """Mean and spread of each rule's gain over the better branch, over ``draws`` draws."""
     rng = np.random.default_rng(0)
     grid = list(WEIGHT_GRID)
+
+    def curve(rows: np.ndarray) -> np.ndarray:
+        """Weighted F1 of ``rows`` at each weight of the grid."""
+        return np.array([
+            f1_score(y[rows], (w * p_text[rows] + (1 - w) * p_image[rows]).argmax(1),
+                     average="weighted")
+            for w in grid
+        ])  # fmt: skip
+
     out: dict[str, list[float]] = {"chosen": [], "half": [], "best_for_scored": []}
     for _ in range(draws):
         order = rng.permutation(len(y))
         choose, scored = order[:n_choose], order[n_choose:]
-
-        def curve(rows: np.ndarray) -> np.ndarray:
-            return np.array([
-                f1_score(y[rows], (w * p_text[rows] + (1 - w) * p_image[rows]).argmax(1),
-                         average="weighted")
-                for w in grid
-            ])  # fmt: skip
-
         scored_curve = curve(scored)
         base = max(scored_curve[0], scored_curve[-1])  # w = 0: image alone; w = 1: text alone
         chosen = steadiest_best_weight(curve(choose))
@@ -76,7 +77,7 @@ def main() -> None:
     ap.add_argument("--split", default="val")
     ap.add_argument("--draws", type=int, default=200)
     args = ap.parse_args()
-    settings = load_settings(vgg16_weights=_weights())
+    settings = load_settings(vgg16_weights=vgg16_weights())
     with session_factory(init_db(settings))() as session:
         validation = dataset.split(dataset.load_examples(session))[dataset.VAL]
     validation = validation.subset(validation.has_text & validation.has_image)
@@ -94,7 +95,7 @@ def main() -> None:
         p_text = np.concatenate([val_text, predictor.text_probs([r.text for r in both])])
         images = np.stack([r.image for r in both])
         p_image = np.concatenate([val_image, predictor.image_probs(images)])
-        y = np.concatenate([validation.labels, [_INDEX[r.code] for r in both]])
+        y = np.concatenate([validation.labels, [CODES.index(r.code) for r in both]])
         results[name] = gains(p_text, p_image, y, len(validation), args.draws)
         print(name, json.dumps(results[name]))
     out = {"validation_both": len(validation), "scored_both": len(both), "draws": args.draws}
