@@ -1,7 +1,7 @@
 """Admin jobs on the trainer's RQ queue: enqueue, describe, cancel, and the one training slot.
 
-Jobs run as ``trainer.job_control.run(kind, params)`` (enqueued by name: the
-API never imports the trainer). A running job keeps a liveness key fresh;
+Jobs are enqueued by dotted name through ``common.job_queue`` (the API never
+imports the trainer). A running job keeps a liveness key fresh;
 when that key is gone the trainer died, and the job is failed here through
 RQ's own abandoned-job path, which also runs the job's failure callback.
 """
@@ -15,21 +15,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from rq.callbacks import Callback
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
-from api.broker import text
 from api.errors import ApiError
 from api.services import Services
 from common import job_events, keys
 from common.events import record_event
+from common.job_queue import claim_training_slot, enqueue_job, queue_retrain
 
 logger = logging.getLogger(__name__)
 
-JOB_FUNC = "trainer.job_control.run"
 ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 PROGRESS_KEYS = ("stage", "epoch", "metrics", "done", "total", "updated_at")
@@ -47,62 +45,28 @@ def enqueue(
     at_front: bool = False,
 ) -> Job:
     """Queue an admin job of ``kind``; its end is recorded by ``common.job_events``."""
-    meta = {"kind": kind, "requested_by": actor, "params": params}
-    if staging:
-        meta["staging"] = staging
-    return svc.queue.enqueue_call(
-        JOB_FUNC,
-        args=(kind, params),
-        timeout=timeout_s,
-        result_ttl=svc.settings.job_result_ttl_s,
-        failure_ttl=svc.settings.job_result_ttl_s,
-        job_id=job_id or uuid.uuid4().hex,
-        meta=meta,
-        at_front=at_front,
-        description=f"{kind} requested by {actor}",
-        on_success=Callback(job_events.SUCCESS),
-        on_failure=Callback(job_events.FAILURE),
-    )
+    return enqueue_job(
+        svc.queue, svc.settings, kind, params, actor, timeout_s=timeout_s, job_id=job_id,
+        meta={"staging": staging} if staging else None, at_front=at_front,
+    )  # fmt: skip
 
 
 def start_retrain(svc: Services, params: dict[str, Any], actor: str) -> Job:
     """Queue a retrain unless one is queued or running (409 naming it)."""
     job_id = uuid.uuid4().hex
-    for _ in range(3):
-        current = svc.redis.get(keys.TRAINING_LOCK)
-        if current is not None:
-            holder = _fetch_or_none(svc, text(current))
-            if holder is not None and _status(svc, holder) in ACTIVE:
-                raise ApiError(
-                    409,
-                    "training_in_progress",
-                    f"Training job {holder.id} is {_status(svc, holder)}; one training at a time.",
-                    job_id=holder.id,
-                    status_url=f"/admin/jobs/{holder.id}",
-                )
-            job_events.release_training_slot(svc.redis, text(current))
-        # The slot outlives the job's own time limit only if everything else failed.
-        ttl = svc.settings.retrain_timeout_s + 3600
-        if svc.redis.set(keys.TRAINING_LOCK, job_id, nx=True, ex=ttl):
-            break
-    else:
-        raise ApiError(409, "training_in_progress", "Another training request won the race.")
-    try:
-        job = enqueue(
-            svc, "retrain", params, actor, timeout_s=svc.settings.retrain_timeout_s, job_id=job_id
-        )
-    except BaseException:
-        job_events.release_training_slot(svc.redis, job_id)
-        raise
-    record_event(
-        svc.sessions,
-        "training",
-        f"retrain job {job.id} queued",
-        actor=actor,
-        subject=job.id,
-        params=params,
-    )
-    return job
+
+    def active(holder_id: str) -> bool:
+        holder = _fetch_or_none(svc, holder_id)
+        return holder is not None and _status(svc, holder) in ACTIVE
+
+    holder = claim_training_slot(svc.redis, svc.settings, job_id, active)
+    if holder is not None:
+        raise ApiError(
+            409, "training_in_progress",
+            f"Training job {holder} is queued or running; one training at a time.",
+            job_id=holder, status_url=f"/admin/jobs/{holder}",
+        )  # fmt: skip
+    return queue_retrain(svc.queue, svc.settings, svc.sessions, params, actor, job_id=job_id)
 
 
 def fetch(svc: Services, job_id: str) -> Job:

@@ -41,6 +41,16 @@ RECORDER_GROUP = "recorders"
 TRAINING_LOCK = "shelfwise:training:current"
 """Id of the retrain job that holds the one training slot."""
 
+TRAINING_JOBS = {
+    "import": "trainer.jobs.import_products",
+    "retrain": "trainer.jobs.retrain",
+    "evaluate": "trainer.jobs.evaluate",
+    "evaluate_recent": "trainer.jobs.evaluate_recent",
+    "scheduled_evaluation": "trainer.jobs.scheduled_evaluation",
+}
+"""Every job of the training queue by kind, as RQ enqueues it: by dotted name, so
+nothing that queues a job imports the trainer."""
+
 
 def prediction_owner(job_id: str) -> str:
     """Who asked for a prediction (user id, or empty for an anonymous client)."""

@@ -19,37 +19,40 @@ from common.categories import CODES  # noqa: E402
 from model_service.preprocessing import IMAGE_SIZE  # noqa: E402
 
 VGG16_FEATURE_SHAPE = (7, 7, 512)
-"""VGG16's ``block5_pool`` output at 224x224: what the image head reads (and the cache holds)."""
+"""VGG16's ``block5_pool`` output at 224x224: what a ``flat`` image head reads."""
+
+POOLED_LAYERS = (("block3_pool", 256), ("block4_pool", 512), ("block5_conv3", 512))
+"""VGG16 layers (and their channels) whose global average and max make ``pooled`` features.
+
+Mid-level layers describe textures and parts (a cover's print, a fabric, a plastic
+toy) that the last block alone pools away; all come from the one forward pass.
+"""
+
+POOLED_FEATURES = 2 * sum(channels for _, channels in POOLED_LAYERS)
+
+IMAGE_FEATURES = ("pooled", "flat")
+"""What the image head reads: ``pooled`` (the layers above, any input size) or
+``flat`` (``block5_pool`` flattened: versions trained before pooled features)."""
 
 
 @dataclass(frozen=True)
 class ModelParams:
-    """Architecture sizes of one model version (saved as its ``params.json``)."""
+    """What one version's saved weights need: layer sizes and what the image head reads.
+
+    Saved as the version's ``params.json``. How the weights were trained is the
+    trainer's ``TrainingRecipe``, recorded beside them.
+    """
 
     vocab_size: int = 40_000
     seq_len: int = 96
     embed_dim: int = 192
     gru_units: int = 128
     text_dropout: float = 0.5
+    image_features: str = "pooled"  # one of IMAGE_FEATURES
     image_hidden: int = 512
     image_dropout: float = 0.7
     num_classes: int = len(CODES)
     image_size: int = IMAGE_SIZE
-    # Training recipe, read by trainer.fit; none of it changes the saved weights' shapes.
-    min_count: int = 2  # words seen once are split into subword pieces instead
-    embedding_init: str = "lsa"  # or "random"; see trainer.fit.text_embedding_init
-    token_dropout: float = 0.1  # share of training tokens hidden as "unknown" each batch
-    text_label_smoothing: float = 0.1
-    text_class_weight_power: float = 1.0  # 1 = fully balanced, 0 = no class weights
-    distill_weight: float = 0.7  # share of a TF-IDF teacher's probabilities in the targets; 0 = off
-    teacher_temperature: float = 4.0  # sharpens the teacher's SVM scores into probabilities
-    image_feature_norm: str = "feature"  # "feature", "global" or "none"
-    image_label_smoothing: float = 0.2
-    image_class_weight_power: float = 1.0
-    image_mixup: float = 0.0  # Beta(alpha, alpha) mixup of image features; 0 = off
-    image_flip: bool = True  # also train the image head on each photo mirrored left to right
-    image_weight_decay: float = 3.0  # decoupled (AdamW-style), times the learning rate per step
-    warmup_fraction: float = 0.05  # of all planned steps, before the cosine decay
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -57,7 +60,9 @@ class ModelParams:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> ModelParams:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})  # type: ignore[arg-type]
+        values = {k: v for k, v in data.items() if k in known}
+        values.setdefault("image_features", "flat")  # saved before the choice existed
+        return cls(**values)  # type: ignore[arg-type]
 
 
 def build_text_model(params: ModelParams) -> keras.Model:
@@ -94,13 +99,39 @@ def build_vgg16_base(weights: Path | str | None, image_size: int = IMAGE_SIZE) -
     return base
 
 
+def build_image_features(base: keras.Model, kind: str) -> keras.Model:
+    """The frozen VGG16 base's output that an image head of ``kind`` reads.
+
+    ``pooled``: global average and max of each of ``POOLED_LAYERS``, concatenated
+    (``POOLED_FEATURES`` numbers); ``flat``: ``block5_pool`` as it is.
+    """
+    if kind == "flat":
+        return base
+    if kind != "pooled":
+        raise ValueError(f"unknown image features {kind!r}; expected one of {IMAGE_FEATURES}")
+    pooled = []
+    for name, _ in POOLED_LAYERS:
+        activations = base.get_layer(name).output
+        pooled.append(keras.layers.GlobalAveragePooling2D(name=f"{name}_avg")(activations))
+        pooled.append(keras.layers.GlobalMaxPooling2D(name=f"{name}_max")(activations))
+    features = keras.layers.Concatenate(name="pooled_features")(pooled)
+    return keras.Model(base.input, features, name="vgg16_pooled")
+
+
+def image_feature_shape(params: ModelParams) -> tuple[int, ...]:
+    """Shape of one image's features as the head reads them (and the cache stores them)."""
+    if params.image_features == "flat":
+        side = params.image_size // 32
+        return (side, side, VGG16_FEATURE_SHAPE[2])
+    return (POOLED_FEATURES,)
+
+
 def build_image_head(params: ModelParams) -> keras.Model:
     """VGG16 features -> Flatten -> Dense(512, relu) -> Dense(512, relu) -> Dense softmax.
 
     Dropout between the dense layers regularises training and is inert at inference.
     """
-    side = params.image_size // 32
-    features = keras.Input(shape=(side, side, VGG16_FEATURE_SHAPE[2]), name="vgg16_features")
+    features = keras.Input(shape=image_feature_shape(params), name="vgg16_features")
     x = keras.layers.Flatten(name="flatten")(features)
     x = keras.layers.Dropout(params.image_dropout, name="dropout_in")(x)
     x = keras.layers.Dense(params.image_hidden, activation="relu", name="dense_1")(x)
@@ -110,9 +141,10 @@ def build_image_head(params: ModelParams) -> keras.Model:
     return keras.Model(features, probs, name="image_head")
 
 
-def build_image_model(base: keras.Model, head: keras.Model) -> keras.Model:
+def build_image_model(base: keras.Model, head: keras.Model, kind: str) -> keras.Model:
     """Preprocessed 224x224 BGR image -> class probabilities, in one call."""
-    return keras.Model(base.input, head(base.output, training=False), name="image_branch")
+    features = build_image_features(base, kind)
+    return keras.Model(base.input, head(features.output, training=False), name="image_branch")
 
 
 def fuse(p_text: np.ndarray | None, p_image: np.ndarray | None, text_weight: float) -> np.ndarray:

@@ -46,7 +46,9 @@ class Predictor:
         self.text_weight = version.text_weight
         size = version.params.image_size
         text_model = version.text_model
-        image_model = build_image_model(vgg16_base, version.image_head)
+        image_model = build_image_model(
+            vgg16_base, version.image_head, version.params.image_features
+        )
         # Compiled graphs with free batch (and text length) dimensions: one trace each.
         self._text_fn = tf.function(
             lambda ids: text_model(ids, training=False),

@@ -1,7 +1,8 @@
 """``python -m trainer``: import, train, evaluate, tune, worker, bootstrap.
 
 The composition root of the trainer: reads settings once, sets up logging and
-TensorFlow's threads, and passes everything down.
+TensorFlow's threads, builds the ``TrainerContext`` (database, Redis) and passes
+it down to the command, the jobs and the schedule.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -21,6 +22,9 @@ from common.logs import configure_logging  # noqa: E402
 from common.model_store import UnknownVersion  # noqa: E402
 from common.settings import Settings, load_settings  # noqa: E402
 from trainer.errors import TrainerError  # noqa: E402
+
+if TYPE_CHECKING:
+    from trainer.context import TrainerContext
 
 logger = logging.getLogger("trainer")
 
@@ -39,10 +43,10 @@ def _configure_tf(settings: Settings) -> None:
             tf.config.threading.set_inter_op_parallelism_threads(settings.tf_inter_threads)
 
 
-def _sessions(settings: Settings) -> Any:
-    from common.db import init_db, session_factory
+def _context(settings: Settings, *, require_redis: bool = False) -> TrainerContext:
+    from trainer.context import build_context
 
-    return session_factory(init_db(settings))
+    return build_context(settings, require_redis=require_redis)
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
@@ -50,7 +54,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
     report = import_directory(
         settings,
-        _sessions(settings),
+        _context(settings).sessions,
         Path(args.path or settings.data_dir),
         args.split,
         progress=True,
@@ -75,21 +79,14 @@ def _print_progress(stage: str, epoch: int | None, values: dict[str, Any]) -> No
 
 
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
-    from trainer import config, pipeline
+    from trainer import pipeline, recipe
 
-    schedule, params = config.resolve(settings.tuned_params_path, _overrides(args))
+    training_recipe, params = recipe.resolve(settings.tuned_params_path, _overrides(args))
+    request = pipeline.TrainingRequest(args.promote, args.sample, args.data, args.replay)
     result = pipeline.train(
-        settings,
-        schedule,
-        params,
-        promote=args.promote,
-        sample=args.sample,
-        data=args.data,
-        replay=args.replay,
-        progress=_print_progress,
-        redis_client=_redis_or_none(settings),
-        show_bars=True,
-    )
+        _context(settings), training_recipe, params, request,
+        progress=_print_progress, show_bars=True,
+    )  # fmt: skip
     _print_json(result.to_dict())
     return 0
 
@@ -116,26 +113,26 @@ def cmd_table(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_tune(settings: Settings, args: argparse.Namespace) -> int:
     from trainer.tune import tune
 
-    _print_json(tune(settings, args.trials, sample=args.sample, overrides=_overrides(args)))
+    _print_json(
+        tune(_context(settings), args.trials, sample=args.sample, overrides=_overrides(args))
+    )
     return 0
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    import redis
-    from rq import Queue, SimpleWorker
+    from rq import SimpleWorker
 
-    # SimpleWorker runs jobs in this process: forking after TensorFlow started deadlocks.
-    connection = redis.Redis.from_url(settings.redis_url)
-    queue = Queue(settings.training_queue, connection=connection)
-    worker = SimpleWorker([queue], connection=connection)
-    logger.info("training worker on queue %s at %s", settings.training_queue, settings.redis_url)
-    from trainer.job_control import preload
+    from trainer import context, jobs  # noqa: F401  (the first job should not import TensorFlow)
     from trainer.observability import serve
     from trainer.scheduler import Scheduler
 
-    preload()  # the first job should not pay for importing TensorFlow
+    ctx = _context(settings, require_redis=True)
+    context.install(ctx)  # what the jobs of this process use
+    # SimpleWorker runs jobs in this process: forking after TensorFlow started deadlocks.
+    worker = SimpleWorker([ctx.queue()], connection=ctx.redis)
+    logger.info("training worker on queue %s at %s", settings.training_queue, settings.redis_url)
     serve(settings.metrics_port)
-    Scheduler(settings, connection, _sessions(settings)).start()
+    Scheduler(ctx).start()
     worker.work(burst=args.burst, logging_level=settings.log_level.upper())
     return 0
 
@@ -159,45 +156,22 @@ def cmd_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
             f"({settings.data_dir}), then run: python -m trainer bootstrap\n"
         )
         return 0
-    from trainer import config, pipeline
+    from trainer import pipeline, recipe
     from trainer.importer import import_directory
 
     # The shared layout's val split stays out of training, to evaluate on.
     split = "train" if layout == "products_csv" and args.split is None else args.split
     logger.info("bootstrapping: importing %s (%s, split %s)", settings.data_dir, layout, split)
-    report = import_directory(
-        settings, _sessions(settings), settings.data_dir, split, progress=True
-    )
+    ctx = _context(settings)
+    report = import_directory(settings, ctx.sessions, settings.data_dir, split, progress=True)
     logger.info("imported: %s", {k: v for k, v in report.to_dict().items() if k != "rejected_rows"})
-    schedule, params = config.resolve(settings.tuned_params_path, _overrides(args))
+    training_recipe, params = recipe.resolve(settings.tuned_params_path, _overrides(args))
     result = pipeline.train(
-        settings,
-        schedule,
-        params,
-        promote="auto",
-        sample=args.sample,
-        progress=_print_progress,
-        redis_client=_redis_or_none(settings),
-        show_bars=True,
-    )
+        ctx, training_recipe, params, pipeline.TrainingRequest(sample=args.sample),
+        progress=_print_progress, show_bars=True,
+    )  # fmt: skip
     _print_json(result.to_dict())
     return 0
-
-
-def _redis_or_none(settings: Settings) -> Any:
-    """A Redis client for promotion notices, or None when no server answers."""
-    import redis
-
-    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError:
-        logger.info(
-            "no Redis at %s: promotions are not announced (workers poll the pointer)",
-            settings.redis_url,
-        )
-        return None
-    return client
 
 
 def _add_schedule(p: argparse.ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""VGG16 ``block5_pool`` features, computed once per image and cached on the model volume.
+"""VGG16 image features, computed once per image and cached on the model volume.
 
 VGG16 dominates training cost on a CPU, and the conv base is frozen, so an image's
 features never change: they are stored under the image's content hash (and the
@@ -23,11 +23,16 @@ from model_service.preprocessing import load_image, vgg16_input
 logger = logging.getLogger(__name__)
 
 BaseFactory = Callable[[], object]
-"""Builds the frozen VGG16 base (a ``keras.Model``); called only when a feature is missing."""
+"""Builds the frozen VGG16 feature extractor (a ``keras.Model`` from pixels to what the
+image head reads, see ``model_service.model.build_image_features``); called only when a
+feature is missing."""
 
 
 class FeatureCache:
-    """``root/vgg16-<size>-<weights>[-flipped]/ab/<hash>.npy``: float32 (s, s, 512) per image.
+    """``root/vgg16[-<kind>]-<size>-<weights>[-flipped]/ab/<hash>.npy``: float32 per image.
+
+    ``kind`` names what the extractor returns (``pooled`` vectors or ``flat``
+    ``block5_pool`` maps), so features of different kinds never mix.
 
     ``flipped=True`` caches the features of each image mirrored left to right: a
     second training sample per photo for the image head, computed once like the rest.
@@ -43,9 +48,11 @@ class FeatureCache:
         batch_size: int = 16,
         max_pixels: int = 40_000_000,
         flipped: bool = False,
+        kind: str = "flat",
     ) -> None:
-        self.dir = root / f"vgg16-{image_size}-{weights_tag}{'-flipped' if flipped else ''}"
-        self.flipped = flipped
+        prefix = "vgg16" if kind == "flat" else f"vgg16-{kind}"  # flat: the original layout
+        self.dir = root / f"{prefix}-{image_size}-{weights_tag}{'-flipped' if flipped else ''}"
+        self.flipped, self.kind = flipped, kind
         self.root, self.weights_tag = root, weights_tag
         self.images = images
         self.base_factory = base_factory
@@ -60,19 +67,24 @@ class FeatureCache:
         """The cache of the same images mirrored left to right, sharing this one's VGG16."""
         return FeatureCache(
             self.root, self.images, self._get_base, self.image_size, self.weights_tag,
-            self.batch_size, self.max_pixels, flipped=True,
+            self.batch_size, self.max_pixels, flipped=True, kind=self.kind,
         )  # fmt: skip
 
     def path(self, digest: str) -> Path:
         return self.dir / digest[:2] / f"{digest}.npy"
 
     def features(self, digests: Sequence[str], progress: bool = False) -> np.ndarray:
-        """Features of the images ``digests`` names, in order: float32 (n, s, s, 512)."""
+        """Features of the images ``digests`` names, in order: float32 (n, *feature shape)."""
         self.ensure(digests, progress)
         if not digests:
-            side = self.image_size // 32
-            return np.zeros((0, side, side, 512), dtype=np.float32)
+            return np.zeros((0, *self._shape()), dtype=np.float32)
         return np.stack([np.load(self.path(d)) for d in digests])
+
+    def _shape(self) -> tuple[int, ...]:
+        from model_service.model import POOLED_FEATURES
+
+        side = self.image_size // 32
+        return (side, side, 512) if self.kind == "flat" else (POOLED_FEATURES,)
 
     def ensure(self, digests: Sequence[str], progress: bool = False) -> int:
         """Compute and store the missing features; returns how many were computed."""

@@ -26,6 +26,7 @@ import keras  # noqa: E402  (the backend must be chosen before Keras is imported
 
 from model_service.model import ModelParams, build_image_head, build_text_model  # noqa: E402
 from model_service.preprocessing import OOV_ID, TextEncoder, text_lengths  # noqa: E402
+from trainer.recipe import LoopRecipe, TrainingRecipe  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,9 @@ class FitResult:
     best_epoch: int = 0
 
 
-def fit_encoder(texts: list[str], params: ModelParams) -> TextEncoder:
+def fit_encoder(texts: list[str], params: ModelParams, recipe: TrainingRecipe) -> TextEncoder:
     """Vocabulary of cleaned training texts, sized by ``params``."""
-    return TextEncoder.fit(texts, max_tokens=params.vocab_size, min_count=params.min_count)
+    return TextEncoder.fit(texts, max_tokens=params.vocab_size, min_count=recipe.min_count)
 
 
 def class_weights(y: np.ndarray, num_classes: int, power: float = 1.0) -> dict[int, float]:
@@ -88,59 +89,41 @@ def class_weights(y: np.ndarray, num_classes: int, power: float = 1.0) -> dict[i
 
 def fit_text_branch(
     params: ModelParams,
+    recipe: TrainingRecipe,
     x_train: np.ndarray,
     y_train: np.ndarray,
     x_val: np.ndarray,
     y_val: np.ndarray,
     *,
-    epochs: int,
-    batch_size: int,
-    learning_rate: float,
-    patience: int = 3,
     on_epoch: EpochCallback | None = None,
     soft_targets: np.ndarray | None = None,
 ) -> FitResult:
     """Train the BiGRU text branch on token ids (``TextEncoder.encode`` output).
 
     ``soft_targets`` (n_train, classes), when given, are a teacher's out-of-fold
-    probabilities, blended into the one-hot targets with ``params.distill_weight``.
+    probabilities, blended into the one-hot targets with ``recipe.distill_weight``.
     """
     _check_ids(x_train, params.vocab_size)
     _check_ids(x_val, params.vocab_size)
     model = build_text_model(params)
-    init = text_embedding_init(x_train, y_train, params)
+    init = text_embedding_init(x_train, params, recipe.embedding_init)
     if init is not None:
         model.get_layer(TEXT_EMBEDDING).set_weights([init])
-    return _fit(
-        model,
-        x_train,
-        y_train,
-        x_val,
-        y_val,
-        params=params,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        patience=patience,
+    return fit_loop(
+        model, (x_train, y_train), (x_val, y_val), recipe.text_loop(), name="text",
         on_epoch=on_epoch,
-        class_weight_power=params.text_class_weight_power,
-        label_smoothing=params.text_label_smoothing,
-        name="text",
-        augment=_token_dropout(params.token_dropout) if params.token_dropout > 0 else None,
-        soft_targets=soft_targets,
-        soft_weight=params.distill_weight,
-        token_ids=True,
-    )
+        augment=_token_dropout(recipe.token_dropout) if recipe.token_dropout > 0 else None,
+        soft_targets=soft_targets, soft_weight=recipe.distill_weight, token_ids=True,
+    )  # fmt: skip
 
 
-def text_embedding_init(x: np.ndarray, y: np.ndarray, params: ModelParams) -> np.ndarray | None:
+def text_embedding_init(x: np.ndarray, params: ModelParams, mode: str) -> np.ndarray | None:
     """Starting embedding vectors from the training ids themselves (nothing downloaded).
 
     ``"lsa"``: each token's loadings in a truncated SVD of the documents' TF-IDF
     matrix, so tokens used in the same listings start close together (rare words
     inherit the topic of the listings they appear in). ``"random"``: Keras' default.
     """
-    mode = params.embedding_init
     if mode == "random":
         return None
     if mode != "lsa":
@@ -211,7 +194,12 @@ def _mixup(alpha: float) -> Callable:
 
 
 def text_teacher_targets(
-    texts: list[str], y: np.ndarray, params: ModelParams, *, folds: int = TEACHER_FOLDS
+    texts: list[str],
+    y: np.ndarray,
+    num_classes: int,
+    temperature: float,
+    *,
+    folds: int = TEACHER_FOLDS,
 ) -> np.ndarray:
     """Out-of-fold class probabilities of a TF-IDF (words + character n-grams) linear model.
 
@@ -224,8 +212,8 @@ def text_teacher_targets(
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(y)
-    scores = np.zeros((len(texts), params.num_classes), np.float32)
-    counts = np.bincount(y, minlength=params.num_classes)
+    scores = np.zeros((len(texts), num_classes), np.float32)
+    counts = np.bincount(y, minlength=num_classes)
     n_splits = min(folds, int(counts[counts > 0].min()))
     if n_splits < 2:
         raise ValueError("every class needs at least two texts for out-of-fold targets")
@@ -236,9 +224,9 @@ def text_teacher_targets(
         if decision.ndim == 1:  # two classes: one signed score for the second
             decision = np.stack([-decision, decision], axis=1)
         scores[np.ix_(out_rows, model.classes_)] = decision
-        scores[np.ix_(out_rows, np.setdiff1d(np.arange(params.num_classes), model.classes_))] = -1
+        scores[np.ix_(out_rows, np.setdiff1d(np.arange(num_classes), model.classes_))] = -1
         logger.info("text teacher: fold %d/%d done", fold + 1, n_splits)
-    return softmax(scores * params.teacher_temperature, axis=1).astype(np.float32)
+    return softmax(scores * temperature, axis=1).astype(np.float32)
 
 
 def _teacher(texts: list[str], y: np.ndarray):
@@ -256,19 +244,16 @@ def _teacher(texts: list[str], y: np.ndarray):
 
 def fit_image_head(
     params: ModelParams,
+    recipe: TrainingRecipe,
     f_train: np.ndarray,
     y_train: np.ndarray,
     f_val: np.ndarray,
     y_val: np.ndarray,
     *,
-    epochs: int,
-    batch_size: int,
-    learning_rate: float,
-    patience: int = 5,
     on_epoch: EpochCallback | None = None,
     f_train_flipped: np.ndarray | None = None,
 ) -> FitResult:
-    """Train the dense head on cached VGG16 ``block5_pool`` features (n, 7, 7, 512).
+    """Train the dense head on cached VGG16 features (see ``model_service.model``).
 
     The head trains on standardised features (raw ones reach the hundreds, which
     saturates the softmax from the first step); the standardisation is then folded
@@ -282,26 +267,13 @@ def fit_image_head(
             raise ValueError("f_train_flipped must match f_train's shape")
         f_train = np.concatenate([f_train, f_train_flipped])
         y_train = np.concatenate([y_train, y_train])
-    mean, scale = feature_standardisation(f_train, params.image_feature_norm)
+    mean, scale = feature_standardisation(f_train, recipe.image_feature_norm)
     model = build_image_head(params)
-    result = _fit(
-        model,
-        _standardise(f_train, mean, scale),
-        y_train,
-        _standardise(f_val, mean, scale),
-        y_val,
-        params=params,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        patience=patience,
-        on_epoch=on_epoch,
-        class_weight_power=params.image_class_weight_power,
-        label_smoothing=params.image_label_smoothing,
-        name="image",
-        augment=_mixup(params.image_mixup) if params.image_mixup > 0 else None,
-        weight_decay=params.image_weight_decay,
-    )
+    result = fit_loop(
+        model, (_standardise(f_train, mean, scale), y_train),
+        (_standardise(f_val, mean, scale), y_val), recipe.image_loop(), name="image",
+        on_epoch=on_epoch, augment=_mixup(recipe.image_mixup) if recipe.image_mixup > 0 else None,
+    )  # fmt: skip
     _fold_standardisation(model.get_layer(IMAGE_FIRST_DENSE), mean, scale)
     return result
 
@@ -374,55 +346,49 @@ def steadiest_best_weight(scores: np.ndarray) -> float:
 # --- shared training loop ------------------------------------------------------
 
 
-def _fit(
+def fit_loop(
     model: keras.Model,
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_val: np.ndarray,
-    y_val: np.ndarray,
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray],
+    loop: LoopRecipe,
     *,
-    params: ModelParams,
-    epochs: int,
-    batch_size: int,
-    learning_rate: float,
-    patience: int,
-    on_epoch: EpochCallback | None,
-    class_weight_power: float,
-    label_smoothing: float,
     name: str,
+    on_epoch: EpochCallback | None = None,
     augment: Callable | None = None,
     soft_targets: np.ndarray | None = None,
     soft_weight: float = 0.0,
     token_ids: bool = False,
-    weight_decay: float = 0.0,
 ) -> FitResult:
-    """Fit with early stopping on validation macro F1 (mean of ``SELECTION_WINDOW`` epochs).
+    """Fit ``model`` on ``train`` = (inputs, label indices) as ``loop`` says.
 
+    Early stopping on validation macro F1 (mean of ``SELECTION_WINDOW`` epochs).
     ``token_ids``: inputs are right-padded token ids; batches then group texts of
     similar length and drop their common padding (most listings are far shorter
     than ``seq_len``, and a recurrent layer pays for every step it is given).
     """
+    (x_train, y_train), (x_val, y_val) = train, val
     if len(x_train) == 0 or len(x_val) == 0:
         raise ValueError(f"{name} branch needs training and validation samples")
-    k = params.num_classes
+    k = int(model.output_shape[-1])
+    epochs, batch_size, learning_rate = loop.epochs, loop.batch_size, loop.learning_rate
     steps = math.ceil(len(x_train) / batch_size) * epochs
     model.compile(
         optimizer=keras.optimizers.Adam(
-            _schedule(learning_rate, steps, params.warmup_fraction),
-            weight_decay=weight_decay or None,
+            _schedule(learning_rate, steps, loop.warmup_fraction),
+            weight_decay=loop.weight_decay or None,
         ),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=loop.label_smoothing),
     )
     predict = predict_token_ids if token_ids else _predict_dense
     monitor = _MacroF1Monitor(
-        x_val, y_val, patience=patience, on_epoch=on_epoch, name=name, predict=predict,
+        x_val, y_val, patience=loop.patience, on_epoch=on_epoch, name=name, predict=predict,
         window=SELECTION_WINDOW,
     )  # fmt: skip
     logger.info(
         "training %s branch: %d train / %d val samples, %d epochs, batch %d, lr %g",
         name, len(x_train), len(x_val), epochs, batch_size, learning_rate,
     )  # fmt: skip
-    weights = class_weights(y_train, k, class_weight_power)
+    weights = class_weights(y_train, k, loop.class_weight_power)
     targets = keras.utils.to_categorical(y_train, k)
     if soft_targets is not None:
         targets = (1.0 - soft_weight) * targets + soft_weight * soft_targets

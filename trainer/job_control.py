@@ -1,13 +1,14 @@
-"""Admin jobs as the API enqueues them: ``trainer.job_control.run(kind, params)``.
+"""What every job of the training queue gets: liveness, cancellation, metrics, log context.
 
-Wraps the jobs of ``trainer.jobs`` with what the API needs to supervise them:
-a liveness key refreshed by a thread (a missing key means the trainer died,
-and the API marks the job failed) and cooperative cancellation (an admin's
-cancel request stops the job at its next progress report).
+``@supervised(kind)`` wraps a job function of ``trainer.jobs``: while it runs, a
+thread refreshes a liveness key (a missing key means the trainer died, and the API
+marks the job failed), and ``report`` both publishes progress in ``job.meta`` and
+stops the job if an admin canceled it.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -19,30 +20,16 @@ from rq import get_current_job
 
 from common import keys
 from common.logs import log_context
-from common.settings import load_settings
+from trainer.context import current
 
 logger = logging.getLogger(__name__)
+
+Params = dict[str, Any] | None
+JobFunction = Callable[[Params], dict[str, Any]]
 
 
 class JobCanceled(Exception):
     """An admin canceled the job."""
-
-
-def _jobs() -> dict[str, Callable[[dict[str, Any] | None], dict[str, Any]]]:
-    from trainer import jobs, recent, scheduler
-
-    return {
-        "import": jobs.import_products,
-        "retrain": jobs.retrain,
-        "evaluate": jobs.evaluate,
-        "evaluate_recent": recent.evaluate_recent,
-        "scheduled_evaluation": scheduler.scheduled_evaluation,
-    }
-
-
-def preload() -> None:
-    """Import every job's modules now, at worker start, rather than in the first job."""
-    _jobs()
 
 
 def raise_if_canceled() -> None:
@@ -52,32 +39,39 @@ def raise_if_canceled() -> None:
         raise JobCanceled(f"job {job.id} was canceled by an admin")
 
 
-def run(kind: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run the ``kind`` job with ``params`` while keeping its liveness key fresh."""
+def report(**values: Any) -> None:
+    """Merge ``values`` into the running job's meta, then stop if it was canceled."""
     job = get_current_job()
     if job is None:
-        return _jobs()[kind](params)
-
-    def func(values: dict[str, Any] | None) -> dict[str, Any]:
-        # Resolved inside the liveness window: a first import of the job modules
-        # (TensorFlow) can outlast the beat's TTL.
-        return _jobs()[kind](values)
-
-    with log_context(job_id=job.id, job_kind=kind):
-        return _observed(kind, job, func, params)
+        return
+    job.meta.update(values, updated_at=time.time())
+    job.save_meta()
+    raise_if_canceled()  # progress reports are where a canceled job stops
 
 
-def _observed(
-    kind: str,
-    job: Any,
-    func: Callable[[dict[str, Any] | None], dict[str, Any]],
-    params: dict[str, Any] | None,
-) -> dict[str, Any]:
+def supervised(kind: str) -> Callable[[JobFunction], JobFunction]:
+    """Run a job of ``kind`` with its liveness key fresh, counted in the trainer's metrics."""
+
+    def wrap(func: JobFunction) -> JobFunction:
+        @functools.wraps(func)
+        def run(params: Params = None) -> dict[str, Any]:
+            job = get_current_job()
+            if job is None:
+                return func(params)
+            with log_context(job_id=job.id, job_kind=kind):
+                return _observed(kind, job, func, params)
+
+        return run
+
+    return wrap
+
+
+def _observed(kind: str, job: Any, func: JobFunction, params: Params) -> dict[str, Any]:
     from trainer.observability import JOB_OUTCOMES, JOB_SECONDS
 
     started, outcome = time.monotonic(), "failed"
     try:
-        result = _supervised(job, func, params)
+        result = _alive_while(job, func, params)
         outcome = "finished"
         return result
     except JobCanceled:
@@ -88,11 +82,9 @@ def _observed(
         JOB_OUTCOMES.labels(kind, outcome).inc()
 
 
-def _supervised(
-    job: Any, func: Callable[[dict[str, Any] | None], dict[str, Any]], params: dict[str, Any] | None
-) -> dict[str, Any]:
+def _alive_while(job: Any, func: JobFunction, params: Params) -> dict[str, Any]:
     stop = threading.Event()
-    ttl_s = load_settings().job_alive_ttl_s
+    ttl_s = current().settings.job_alive_ttl_s
     beat = threading.Thread(
         target=_beat, args=(job.connection, job.id, ttl_s, stop), daemon=True, name="job-alive"
     )

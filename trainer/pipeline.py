@@ -1,7 +1,9 @@
-"""One training run: database -> split -> branches -> fusion -> evaluation -> version -> registry.
+"""One training run, as stages: load and split -> text branch -> image branch -> fusion
+weight -> evaluation -> version directory -> registry (and promotion).
 
 ``python -m trainer train`` and the RQ job ``trainer.jobs.retrain`` both call
-``train``; progress goes to a callback as (stage, epoch, metrics so far).
+``train``; each stage is a function that takes and returns plain dataclasses, and
+progress goes to a callback as (stage, epoch, metrics so far).
 """
 
 from __future__ import annotations
@@ -12,29 +14,34 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import redis
 from sqlalchemy import select
 
 from common import model_store, registry
 from common.categories import CODES
-from common.db import init_db, session_factory
 from common.image_store import ImageStore
 from common.orm import BATCH_DONE, IngestionBatch, ModelVersionRecord, Product
 from common.settings import ROOT, Settings
-from model_service.model import ModelParams, build_image_head, build_text_model, build_vgg16_base
+from model_service.model import (
+    ModelParams,
+    build_image_features,
+    build_image_head,
+    build_text_model,
+    build_vgg16_base,
+)
 from model_service.model import fuse as fuse_one
 from model_service.version import ModelVersion, load_version, save_version
 from trainer import dataset, metrics, report
-from trainer.config import Schedule
+from trainer.context import TrainerContext
 from trainer.errors import NoTrainingData
 from trainer.features import FeatureCache, weights_tag
 from trainer.fit import (
+    EpochCallback,
     choose_text_weight,
     fit_encoder,
     fit_image_head,
@@ -42,6 +49,7 @@ from trainer.fit import (
     predict_token_ids,
     text_teacher_targets,
 )
+from trainer.recipe import TrainingRecipe
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +61,47 @@ DEFAULT_REPLAY = 2000
 
 DEFAULT_TEXT_WEIGHT = 0.5
 """Fusion weight when validation has no product with both modalities to choose it on."""
+
+
+@dataclass(frozen=True)
+class TrainingRequest:
+    """What a run was asked for, besides its recipe."""
+
+    promote: str = "auto"  # registry.PromoteMode
+    sample: int | None = None  # train on about this many products only (quick runs)
+    data: str = "all"  # or "recent": products since production was trained, plus a replay
+    replay: int = DEFAULT_REPLAY
+
+
+@dataclass
+class TrainingData:
+    """The products of one run, split, with where they came from."""
+
+    train: dataset.Examples
+    val: dataset.Examples
+    eval: dataset.Examples
+    counts: dict[str, Any]
+    batches: list[int]
+    mode: dict[str, Any]
+
+    def image_hashes(self) -> list[str]:
+        return [h for part in (self.train, self.val, self.eval) for h in part.image_hashes if h]
+
+
+@dataclass
+class TextBranch:
+    encoder: Any
+    model: Any
+    params: ModelParams  # with the vocabulary size the encoder ended up with
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
+class ImageBranch:
+    head: Any
+    cache: FeatureCache
+    computed: int  # photos run through VGG16 by this run (0 when all were cached)
+    history: dict[str, list[float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,43 +126,80 @@ class TrainResult:
         }
 
 
-def _seed(seed: int) -> None:
-    import keras  # after model_service.model, which chooses the backend
-
-    keras.utils.set_random_seed(seed)
-
-
 def _no_progress(stage: str, epoch: int | None, values: dict[str, Any]) -> None:
     pass
 
 
 def train(
-    settings: Settings,
-    schedule: Schedule,
+    ctx: TrainerContext,
+    recipe: TrainingRecipe,
     params: ModelParams,
+    request: TrainingRequest | None = None,
     *,
-    promote: str = "auto",
-    sample: int | None = None,
-    data: str = "all",
-    replay: int = DEFAULT_REPLAY,
     progress: Progress | None = None,
-    redis_client: redis.Redis | None = None,
     show_bars: bool = False,
 ) -> TrainResult:
-    """Train, evaluate, save and register a new version; promote it per ``promote``.
+    """Train, evaluate, save and register a new version; promote it per ``request.promote``.
 
-    ``data="recent"`` trains on the products ingested since production was
-    trained plus about ``replay`` older ones; validation and the fixed
+    ``request.data="recent"`` trains on the products ingested since production was
+    trained plus about ``request.replay`` older ones; validation and the fixed
     evaluation set stay whole, so versions remain comparable.
     """
+    request = request or TrainingRequest()
     report_progress = progress or _no_progress
     started = time.monotonic()
-    _seed(schedule.seed)
-    mode = registry.PromoteMode(promote)
-    sessions = session_factory(init_db(settings))
+    mode = registry.PromoteMode(request.promote)
+    _seed(recipe.seed)
 
     report_progress("load", None, {})
-    with sessions() as session:
+    data = load_data(ctx, request)
+    staging = Path(tempfile.mkdtemp(dir=_ensure(ctx.settings.models_path), prefix=".staging-"))
+    try:
+        tb = _TensorBoard(staging / "tensorboard")
+        report_progress("text_encoder", None, {})
+        text = train_text_branch(data, params, recipe, _epoch_hook("text", report_progress, tb))
+        report_progress("features", None, {})
+        image = train_image_branch(
+            ctx.settings, data, text.params, recipe,
+            _epoch_hook("image", report_progress, tb), show_bars,
+        )  # fmt: skip
+        tb.close()
+        version = ModelVersion(
+            "candidate", text.params, text.encoder, text.model, image.head, DEFAULT_TEXT_WEIGHT
+        )
+        report_progress("fusion", None, {})
+        both_rows = choose_fusion_weight(version, data.val, image.cache)
+        report_progress("evaluate", None, {})
+        scores = evaluate_candidate(ctx.settings, version, data, image.cache, both_rows)
+        production_f1 = scores["compared_with"]["f1_weighted"]
+        promote_now, decision = registry.should_promote(
+            mode, scores.get("f1_weighted"), production_f1
+        )
+        report_progress("save", None, metrics.short(scores))
+        provenance = _provenance(data, request, image.computed)
+        histories = {k: h for k, h in (("text", text.history), ("image", image.history)) if h}
+        seconds = time.monotonic() - started
+        training = {"recipe": recipe.to_dict(), "histories": histories, "seconds": round(seconds)}
+        path = write_version(
+            ctx.settings.models_path, version, staging, scores, provenance, training, decision
+        )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    register_and_promote(ctx, version, recipe, scores, provenance, seconds, promote_now, decision)
+    _log_mlflow(ctx.settings, version.name, params, recipe, scores, path)
+    report_progress("done", None, metrics.short(scores))
+    return TrainResult(
+        version.name, path, scores, promote_now, decision, production_f1, time.monotonic() - started
+    )
+
+
+# --- the stages, in order ---------------------------------------------------------------
+
+
+def load_data(ctx: TrainerContext, request: TrainingRequest) -> TrainingData:
+    """Labelled products from the database, split by stable hashes of their ids."""
+    with ctx.sessions() as session:
         examples = dataset.load_examples(session)
         batches = list(
             session.scalars(
@@ -122,8 +208,8 @@ def train(
                 .order_by(IngestionBatch.id)
             )
         )
-    if sample:
-        examples = dataset.sample(examples, sample)
+    if request.sample:
+        examples = dataset.sample(examples, request.sample)
     parts = dataset.split(examples)
     counts = {name: part.counts() for name, part in parts.items()}
     logger.info("data: %s", counts)
@@ -132,186 +218,186 @@ def train(
             f"{len(examples)} products in the database: too few to train on; "
             "import labelled data first (python -m trainer import DIR)"
         )
-    train_ex, val_ex, eval_ex = parts[dataset.TRAIN], parts[dataset.VAL], parts[dataset.EVAL]
-    training_data: dict[str, Any] = {"mode": "all"}
-    if data == "recent":
-        train_ex, training_data = _recent_only(sessions, settings, train_ex, replay)
-
-    staging = Path(tempfile.mkdtemp(dir=_ensure(settings.models_path), prefix=".staging-"))
-    try:
-        tb = _TensorBoard(staging / "tensorboard")
-        histories: dict[str, dict[str, list[float]]] = {}
-
-        report_progress("text_encoder", None, {})
-        encoder = fit_encoder(train_ex.subset(train_ex.has_text).texts, params)
-        params = replace(params, vocab_size=encoder.size)
-        text_model = train_text(
-            params,
-            encoder,
-            train_ex,
-            val_ex,
-            schedule,
-            _epoch_hook("text", report_progress, tb),
-            histories,
-        )
-        report_progress("features", None, {})
-        cache = feature_cache(settings, params.image_size)
-        digests = [h for part in parts.values() for h in part.image_hashes if h is not None]
-        computed = cache.ensure(digests, progress=show_bars)
-        if params.image_flip:  # the image head also trains on mirrored training photos
-            train_digests = [h for h in train_ex.image_hashes if h is not None]
-            computed += cache.mirrored().ensure(train_digests, progress=show_bars)
-        image_head = train_image(
-            params,
-            cache,
-            train_ex,
-            val_ex,
-            schedule,
-            _epoch_hook("image", report_progress, tb),
-            histories,
-        )
-        tb.close()
-
-        # --- fusion weight on validation products with both modalities -------------
-        report_progress("fusion", None, {})
-        version = ModelVersion(
-            "candidate", params, encoder, text_model, image_head, DEFAULT_TEXT_WEIGHT
-        )
-        va_b = val_ex.subset(val_ex.has_text & val_ex.has_image)
-        if len(va_b):
-            p_text, p_image = branch_probs(version, va_b, cache)
-            version.text_weight = choose_text_weight(p_text, p_image, va_b.labels)
-        else:
-            logger.warning(
-                "no validation product has both modalities: fusion weight %.2f", DEFAULT_TEXT_WEIGHT
-            )
-
-        # --- evaluation set ---------------------------------------------------------
-        report_progress("evaluate", None, {})
-        scores = evaluate_examples(version, eval_ex, cache)
-        scores["fusion"] = {"text_weight": version.text_weight, "validation_both_rows": len(va_b)}
-        production = model_store.production_version(settings.models_path)
-        production_f1 = _production_f1(settings, production, eval_ex)
-        promote_now, decision = registry.should_promote(
-            mode, scores.get("f1_weighted"), production_f1
-        )
-        scores["compared_with"] = {"production": production, "f1_weighted": production_f1}
-
-        # --- write the version --------------------------------------------------------
-        report_progress("save", None, metrics.short(scores))
-        provenance = {
-            "ingestion_batches": batches, "git_revision": git_revision(),
-            "data": counts, "sample": sample, "vgg16_features_computed": computed,
-            "training_data": training_data,
-            "class_counts": {str(CODES[i]): int(n) for i, n in  # the drift reference
-                             enumerate(np.bincount(train_ex.labels, minlength=len(CODES))) if n},
-            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "evaluation_set": f"sha256('eval:' + productid) < {dataset.EVAL_FRACTION}",
-        }  # fmt: skip
-        report.plot_curves(staging / "curves.png", histories)
-        if "confusion_matrix" in scores:
-            report.plot_confusion(staging / "confusion.png", scores["confusion_matrix"])
-        seconds = time.monotonic() - started
-        training = {
-            "schedule": asdict(schedule),
-            "histories": histories,
-            "seconds": round(seconds, 1),
-        }
-        path = _save(settings.models_path, version, staging, scores, provenance, training, decision)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-    # --- registry ----------------------------------------------------------------------
-    with sessions.begin() as session:
-        registry.record_version(
-            session, version.name, params=params.to_dict() | {"schedule": asdict(schedule)},
-            metrics=scores, provenance=provenance, f1_weighted=scores.get("f1_weighted"),
-            training_seconds=seconds)  # fmt: skip
-    if promote_now:
-        registry.promote(sessions, settings.models_path, version.name, decision, redis_client)
-    logger.info(
-        "version %s: weighted F1 %.4f on %d evaluation products; %s",
-        version.name,
-        scores.get("f1_weighted", float("nan")),
-        scores["n"],
-        decision,
-    )
-    _log_mlflow(settings, version.name, params, schedule, scores, path)
-    report_progress("done", None, metrics.short(scores))
-    return TrainResult(
-        version.name, path, scores, promote_now, decision, production_f1, time.monotonic() - started
-    )
+    train_ex, mode = parts[dataset.TRAIN], {"mode": "all"}
+    if request.data == "recent":
+        train_ex, mode = _recent_only(ctx, train_ex, request.replay)
+    return TrainingData(train_ex, parts[dataset.VAL], parts[dataset.EVAL], counts, batches, mode)
 
 
-def train_text(
-    params: ModelParams,
-    encoder: Any,
-    train_ex: dataset.Examples,
-    val_ex: dataset.Examples,
-    schedule: Schedule,
-    on_epoch: Any,
-    histories: dict[str, dict[str, list[float]]],
-) -> Any:
-    """The text branch trained on rows with text (untrained when there are none)."""
-    tr, va = train_ex.subset(train_ex.has_text), val_ex.subset(val_ex.has_text)
+def train_text_branch(
+    data: TrainingData, params: ModelParams, recipe: TrainingRecipe, on_epoch: EpochCallback
+) -> TextBranch:
+    """The vocabulary and the BiGRU, trained on rows with text (untrained when there are none)."""
+    tr, va = data.train.subset(data.train.has_text), data.val.subset(data.val.has_text)
+    encoder = fit_encoder(tr.texts, params, recipe)
+    params = replace(params, vocab_size=encoder.size)
     if not (len(tr) and len(va)):
         logger.warning("no text rows in train or validation: the text branch stays untrained")
-        return build_text_model(params)
+        return TextBranch(encoder, build_text_model(params), params)
     result = fit_text_branch(
-        params, encoder.encode(tr.texts, params.seq_len), tr.labels,
-        encoder.encode(va.texts, params.seq_len), va.labels, epochs=schedule.epochs,
-        batch_size=schedule.batch_size, learning_rate=schedule.learning_rate,
-        patience=schedule.patience, on_epoch=on_epoch,
-        soft_targets=teacher_targets(params, tr))  # fmt: skip
-    histories["text"] = result.history
-    return result.model
+        params, recipe, encoder.encode(tr.texts, params.seq_len), tr.labels,
+        encoder.encode(va.texts, params.seq_len), va.labels, on_epoch=on_epoch,
+        soft_targets=teacher_targets(params, recipe, tr),
+    )  # fmt: skip
+    return TextBranch(encoder, result.model, params, result.history)
 
 
-def teacher_targets(params: ModelParams, tr: dataset.Examples) -> np.ndarray | None:
+def teacher_targets(
+    params: ModelParams, recipe: TrainingRecipe, tr: dataset.Examples
+) -> np.ndarray | None:
     """Out-of-fold TF-IDF teacher probabilities for the text rows ``tr``, when distilling.
 
-    None when ``params.distill_weight`` is 0, or when some class has a single text
+    None when ``recipe.distill_weight`` is 0, or when some class has a single text
     (out-of-fold scores need two per class): the branch then learns from labels alone.
     """
-    if params.distill_weight <= 0:
+    if recipe.distill_weight <= 0:
         return None
     counts = np.bincount(tr.labels)
     if counts[counts > 0].min() < 2:
         logger.warning("a class has a single training text: no teacher, labels alone")
         return None
-    return text_teacher_targets(tr.texts, tr.labels, params)
+    return text_teacher_targets(tr.texts, tr.labels, params.num_classes, recipe.teacher_temperature)
 
 
-def train_image(
+def train_image_branch(
+    settings: Settings,
+    data: TrainingData,
     params: ModelParams,
-    cache: FeatureCache,
-    train_ex: dataset.Examples,
-    val_ex: dataset.Examples,
-    schedule: Schedule,
-    on_epoch: Any,
-    histories: dict[str, dict[str, list[float]]],
-) -> Any:
-    """The image head trained on cached features of rows with an image."""
-    tr, va = train_ex.subset(train_ex.has_image), val_ex.subset(val_ex.has_image)
+    recipe: TrainingRecipe,
+    on_epoch: EpochCallback,
+    show_bars: bool = False,
+) -> ImageBranch:
+    """VGG16 features of every photo (cached), then the head trained on rows with a photo."""
+    cache = feature_cache(settings, params)
+    computed = cache.ensure(data.image_hashes(), progress=show_bars)
+    tr, va = data.train.subset(data.train.has_image), data.val.subset(data.val.has_image)
+    flipped = None
+    if recipe.image_flip:  # the head also trains on mirrored training photos
+        mirrored = cache.mirrored()
+        computed += mirrored.ensure(tr.image_hashes, progress=show_bars)
+        flipped = mirrored.features(tr.image_hashes)
     if not (len(tr) and len(va)):
         logger.warning("no image rows in train or validation: the image head stays untrained")
-        return build_image_head(params)
-    flipped = cache.mirrored().features(tr.image_hashes) if params.image_flip else None
+        return ImageBranch(build_image_head(params), cache, computed)
     result = fit_image_head(
-        params, cache.features(tr.image_hashes), tr.labels, cache.features(va.image_hashes),
-        va.labels, epochs=schedule.image_epochs, batch_size=schedule.image_batch_size,
-        learning_rate=schedule.image_learning_rate, patience=schedule.image_patience,
-        on_epoch=on_epoch, f_train_flipped=flipped)  # fmt: skip
-    histories["image"] = result.history
-    return result.model
+        params, recipe, cache.features(tr.image_hashes), tr.labels,
+        cache.features(va.image_hashes), va.labels, on_epoch=on_epoch, f_train_flipped=flipped,
+    )  # fmt: skip
+    return ImageBranch(result.model, cache, computed, result.history)
 
 
-def feature_cache(settings: Settings, image_size: int) -> FeatureCache:
-    """The feature cache on the model volume for VGG16 at ``image_size``."""
+def choose_fusion_weight(version: ModelVersion, val: dataset.Examples, cache: FeatureCache) -> int:
+    """Set ``version.text_weight`` on validation products with both modalities; their count."""
+    both = val.subset(val.has_text & val.has_image)
+    if len(both):
+        p_text, p_image = branch_probs(version, both, cache)
+        version.text_weight = choose_text_weight(p_text, p_image, both.labels)
+    else:
+        logger.warning(
+            "no validation product has both modalities: fusion weight %.2f", DEFAULT_TEXT_WEIGHT
+        )
+    return len(both)
+
+
+def evaluate_candidate(
+    settings: Settings,
+    version: ModelVersion,
+    data: TrainingData,
+    cache: FeatureCache,
+    both_rows: int,
+) -> dict[str, Any]:
+    """Metrics on the fixed evaluation set, beside production's score on the same products."""
+    scores = evaluate_examples(version, data.eval, cache)
+    scores["fusion"] = {"text_weight": version.text_weight, "validation_both_rows": both_rows}
+    production = model_store.production_version(settings.models_path)
+    scores["compared_with"] = {
+        "production": production,
+        "f1_weighted": _production_f1(settings, production, data.eval),
+    }
+    return scores
+
+
+def write_version(
+    models_dir: Path,
+    version: ModelVersion,
+    staging: Path,
+    scores: dict[str, Any],
+    provenance: dict[str, Any],
+    training: dict[str, Any],
+    decision: str,
+) -> Path:
+    """The version directory, with its report and plots, under the next free name."""
+    report.plot_curves(staging / "curves.png", training["histories"])
+    if "confusion_matrix" in scores:
+        report.plot_confusion(staging / "confusion.png", scores["confusion_matrix"])
+    extra_files = {
+        name: staging / name
+        for name in ("curves.png", "confusion.png", "tensorboard")
+        if (staging / name).exists()
+    }
+    for _ in range(5):  # another trainer may take the same name first
+        version.name = model_store.next_version_name(models_dir)
+        report.write_report(staging / "report.md", version.name, scores, provenance, decision)
+        try:
+            return save_version(
+                models_dir, version,
+                extra_json={"metrics.json": scores, "provenance.json": provenance,
+                            "training.json": training},
+                extra_files={**extra_files, "report.md": staging / "report.md"})  # fmt: skip
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not find a free version name in {models_dir}")
+
+
+def register_and_promote(
+    ctx: TrainerContext,
+    version: ModelVersion,
+    recipe: TrainingRecipe,
+    scores: dict[str, Any],
+    provenance: dict[str, Any],
+    seconds: float,
+    promote_now: bool,
+    decision: str,
+) -> None:
+    """Record the version in the registry; make it production when the rule says so."""
+    with ctx.sessions.begin() as session:
+        registry.record_version(
+            session, version.name, params=version.params.to_dict() | {"recipe": recipe.to_dict()},
+            metrics=scores, provenance=provenance, f1_weighted=scores.get("f1_weighted"),
+            training_seconds=seconds)  # fmt: skip
+    if promote_now:
+        registry.promote(ctx.sessions, ctx.settings.models_path, version.name, decision, ctx.redis)
+    logger.info(
+        "version %s: weighted F1 %.4f on %d evaluation products; %s",
+        version.name, scores.get("f1_weighted", float("nan")), scores["n"], decision,
+    )  # fmt: skip
+
+
+def _provenance(data: TrainingData, request: TrainingRequest, computed: int) -> dict[str, Any]:
+    return {
+        "ingestion_batches": data.batches, "git_revision": git_revision(),
+        "data": data.counts, "sample": request.sample, "vgg16_features_computed": computed,
+        "training_data": data.mode,
+        "class_counts": {str(CODES[i]): int(n) for i, n in  # the drift reference
+                         enumerate(np.bincount(data.train.labels, minlength=len(CODES))) if n},
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "evaluation_set": f"sha256('eval:' + productid) < {dataset.EVAL_FRACTION}",
+    }  # fmt: skip
+
+
+def _seed(seed: int) -> None:
+    import keras  # after model_service.model, which chooses the backend
+
+    keras.utils.set_random_seed(seed)
+
+
+def feature_cache(settings: Settings, params: ModelParams) -> FeatureCache:
+    """The cache on the model volume of the VGG16 features that ``params``' image head reads."""
+    size, kind = params.image_size, params.image_features
     return FeatureCache(
         settings.features_path, ImageStore(settings.images_path),
-        lambda: build_vgg16_base(settings.vgg16_weights, image_size), image_size,
-        weights_tag(settings.vgg16_weights), max_pixels=settings.max_image_pixels,
+        lambda: build_image_features(build_vgg16_base(settings.vgg16_weights, size), kind), size,
+        weights_tag(settings.vgg16_weights), max_pixels=settings.max_image_pixels, kind=kind,
     )  # fmt: skip
 
 
@@ -372,11 +458,11 @@ def _predict(model: Any, x: np.ndarray, batch: int = 512) -> np.ndarray:
 
 
 def _recent_only(
-    sessions: Any, settings: Settings, train_ex: dataset.Examples, replay: int
+    ctx: TrainerContext, train_ex: dataset.Examples, replay: int
 ) -> tuple[dataset.Examples, dict[str, Any]]:
     """Training products ingested since production was trained, plus a replay sample."""
-    production = model_store.production_version(settings.models_path)
-    with sessions() as session:
+    production = model_store.production_version(ctx.settings.models_path)
+    with ctx.sessions() as session:
         since = session.scalar(
             select(ModelVersionRecord.created_at).where(ModelVersionRecord.name == production)
         )
@@ -408,36 +494,8 @@ def _production_f1(
             "production version %s cannot be loaded (%s): treating as absent", production, exc
         )
         return None
-    cache = feature_cache(settings, current.params.image_size)
+    cache = feature_cache(settings, current.params)
     return float(evaluate_examples(current, eval_ex, cache).get("f1_weighted", 0.0))
-
-
-def _save(
-    models_dir: Path,
-    version: ModelVersion,
-    staging: Path,
-    scores: dict[str, Any],
-    provenance: dict[str, Any],
-    training: dict[str, Any],
-    decision: str,
-) -> Path:
-    extra_files = {
-        name: staging / name
-        for name in ("curves.png", "confusion.png", "tensorboard")
-        if (staging / name).exists()
-    }
-    for _ in range(5):  # another trainer may take the same name first
-        version.name = model_store.next_version_name(models_dir)
-        report.write_report(staging / "report.md", version.name, scores, provenance, decision)
-        try:
-            return save_version(
-                models_dir, version,
-                extra_json={"metrics.json": scores, "provenance.json": provenance,
-                            "training.json": training},
-                extra_files={**extra_files, "report.md": staging / "report.md"})  # fmt: skip
-        except FileExistsError:
-            continue
-    raise RuntimeError(f"could not find a free version name in {models_dir}")
 
 
 def git_revision() -> str:
@@ -490,7 +548,7 @@ class _TensorBoard:
             writer.close()
 
 
-def _epoch_hook(branch: str, progress: Progress, tb: _TensorBoard) -> Callable[[int, dict], None]:
+def _epoch_hook(branch: str, progress: Progress, tb: _TensorBoard) -> EpochCallback:
     def on_epoch(epoch: int, values: dict[str, float]) -> None:
         tb.write(branch, epoch, values)
         progress(f"train_{branch}", epoch + 1, values)
@@ -502,7 +560,7 @@ def _log_mlflow(
     settings: Settings,
     name: str,
     params: ModelParams,
-    schedule: Schedule,
+    recipe: TrainingRecipe,
     scores: dict[str, Any],
     path: Path,
 ) -> None:
@@ -521,7 +579,7 @@ def _log_mlflow(
         mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
         mlflow.set_experiment("shelfwise")
         with mlflow.start_run(run_name=name):
-            mlflow.log_params(params.to_dict() | asdict(schedule))
+            mlflow.log_params(params.to_dict() | recipe.to_dict())
             mlflow.log_metrics({k: float(v) for k, v in metrics.summary(scores).items()})
             for modality, values in scores.get("by_modality", {}).items():
                 mlflow.log_metrics(

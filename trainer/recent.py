@@ -17,22 +17,19 @@ from typing import Any
 from sqlalchemy import select
 
 from common import model_store
-from common.db import init_db, session_factory
 from common.image_store import ImageNotFound, ImageStore
 from common.orm import ModelVersionRecord, Product
-from common.settings import load_settings
+from trainer.context import TrainerContext
 from trainer.errors import NoModel, NoTrainingData
 from trainer.evaluate import evaluate_directory
 
 logger = logging.getLogger(__name__)
 
 
-def evaluate_recent(params: dict[str, Any] | None = None) -> dict[str, Any]:
+def evaluate_recent(ctx: TrainerContext, version: str | None) -> dict[str, Any]:
     """Score ``version`` (default production) on products ingested after it was trained."""
-    params = dict(params or {})
-    settings = load_settings()
-    sessions = session_factory(init_db(settings))
-    name = params.get("version") or model_store.production_version(settings.models_path)
+    settings, sessions = ctx.settings, ctx.sessions
+    name = version or model_store.production_version(settings.models_path)
     if name is None:
         raise NoModel("no production model version to evaluate")
     store = ImageStore(settings.images_path)

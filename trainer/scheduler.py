@@ -13,22 +13,17 @@ import json
 import logging
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import redis
-from rq import Queue
-from rq.callbacks import Callback
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from common import job_events, keys
+from common import keys
 from common.alerts import Alerter
+from common.job_queue import SCHEDULER, enqueue_job, enqueue_retrain
 from common.orm import Product
 from common.registry import production_record
-from common.retrain_queue import enqueue_retrain
-from common.settings import Settings
+from trainer.context import TrainerContext
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +31,14 @@ logger = logging.getLogger(__name__)
 class Scheduler:
     """Runs due tasks on every tick; ``tick`` is callable directly (tests, one-shot runs)."""
 
-    def __init__(
-        self, settings: Settings, connection: redis.Redis, sessions: sessionmaker[Session]
-    ) -> None:
-        self.settings = settings
-        self.connection = connection
-        self.sessions = sessions
-        self.alerter = Alerter(settings, connection, sessions, self._retrain_on_alert)
+    def __init__(self, ctx: TrainerContext) -> None:
+        if ctx.redis is None:
+            raise ValueError("the schedule needs Redis")
+        self.settings, self.connection, self.sessions = ctx.settings, ctx.redis, ctx.sessions
+        self.queue = ctx.queue()
+        self.alerter = Alerter(
+            self.settings, self.connection, self.sessions, self._retrain_on_alert
+        )
         self._stop = threading.Event()
 
     def start(self) -> threading.Thread:
@@ -98,38 +94,23 @@ class Scheduler:
                 self.settings.retrain_min_new_products,
             )
             return None
-        return enqueue_retrain(
-            self.settings, self.connection, f"periodic: {count} new labelled products"
-        )
+        return self._retrain_on_alert(f"periodic: {count} new labelled products")
 
     def _retrain_on_alert(self, reason: str) -> str | None:
-        return enqueue_retrain(self.settings, self.connection, reason)
+        return enqueue_retrain(self.settings, self.connection, self.sessions, reason)
 
     def _enqueue(self, kind: str, timeout_s: int) -> str:
-        job = Queue(self.settings.training_queue, connection=self.connection).enqueue_call(
-            "trainer.job_control.run",
-            args=(kind, {}),
-            timeout=timeout_s,
-            result_ttl=self.settings.job_result_ttl_s,
-            failure_ttl=self.settings.job_result_ttl_s,
-            job_id=uuid.uuid4().hex,
-            meta={"kind": kind, "requested_by": "scheduler", "params": {}},
-            description=f"{kind} requested by scheduler",
-            on_success=Callback(job_events.SUCCESS),
-            on_failure=Callback(job_events.FAILURE),
-        )
+        job = enqueue_job(self.queue, self.settings, kind, {}, SCHEDULER, timeout_s=timeout_s)
         return str(job.id)
 
 
-def record_evaluation(
-    settings: Settings,
-    connection: redis.Redis,
-    sessions: sessionmaker[Session],
-    result: dict[str, Any],
-) -> bool:
+def record_evaluation(ctx: TrainerContext, result: dict[str, Any]) -> bool:
     """Keep a scheduled evaluation's score and alert if it is too low; True when alerted."""
     from common.events import record_event
 
+    settings, sessions, connection = ctx.settings, ctx.sessions, ctx.redis
+    if connection is None:
+        raise ValueError("recording an evaluation needs Redis")
     version, f1 = result.get("version"), result.get("f1_weighted")
     if version is None or f1 is None:
         return False
@@ -152,24 +133,5 @@ def record_evaluation(
         at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     return Alerter(
-        settings, connection, sessions, lambda r: enqueue_retrain(settings, connection, r)
+        settings, connection, sessions, lambda r: enqueue_retrain(settings, connection, sessions, r)
     ).check_evaluated(version, f1, products)
-
-
-def scheduled_evaluation(params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The scheduled job: score production on products newer than it, keep and check the score."""
-    from common.db import init_db, session_factory
-    from common.settings import load_settings
-    from trainer.errors import NoModel, NoTrainingData
-    from trainer.recent import evaluate_recent
-
-    settings = load_settings()
-    try:
-        result = evaluate_recent(params)
-    except (NoModel, NoTrainingData) as exc:
-        logger.info("scheduled evaluation skipped: %s", exc)
-        return {"skipped": str(exc)}
-    connection = redis.Redis.from_url(settings.redis_url)
-    sessions = session_factory(init_db(settings))
-    result["alerted"] = record_evaluation(settings, connection, sessions, result)
-    return result

@@ -15,14 +15,12 @@ import numpy as np
 import optuna
 from sklearn.metrics import f1_score
 
-from common.db import init_db, session_factory
 from common.settings import Settings
 from model_service.model import ModelParams
 from model_service.version import ModelVersion
-from trainer import config, dataset, pipeline
-from trainer.errors import NoTrainingData
-from trainer.features import FeatureCache
-from trainer.fit import choose_text_weight, fit_encoder
+from trainer import pipeline
+from trainer.context import TrainerContext
+from trainer.recipe import TrainingRecipe, resolve, save_tuned
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +28,11 @@ STUDY = "shelfwise"
 
 
 def suggest(
-    trial: optuna.Trial, schedule: config.Schedule, params: ModelParams
-) -> tuple[config.Schedule, ModelParams]:
-    """One point of the search space (schedule and architecture of both branches)."""
-    schedule = replace(
-        schedule,
+    trial: optuna.Trial, recipe: TrainingRecipe, params: ModelParams
+) -> tuple[TrainingRecipe, ModelParams]:
+    """One point of the search space (training recipe and architecture of both branches)."""
+    recipe = replace(
+        recipe,
         learning_rate=trial.suggest_float("learning_rate", 3e-4, 5e-3, log=True),
         batch_size=trial.suggest_categorical("batch_size", [32, 64, 128]),
         image_learning_rate=trial.suggest_float("image_learning_rate", 3e-5, 1e-3, log=True),
@@ -48,11 +46,11 @@ def suggest(
         text_dropout=trial.suggest_float("text_dropout", 0.1, 0.6),
         image_dropout=trial.suggest_float("image_dropout", 0.2, 0.7),
     )  # fmt: skip
-    return schedule, params
+    return recipe, params
 
 
 def tune(
-    settings: Settings,
+    ctx: TrainerContext,
     trials: int,
     *,
     sample: int | None = None,
@@ -60,22 +58,13 @@ def tune(
     timeout_s: float | None = None,
 ) -> dict[str, Any]:
     """Run ``trials`` trials, save the best parameters as the next ``train``'s defaults."""
-    schedule0, params0 = config.resolve(settings.tuned_params_path, overrides)
-    sessions = session_factory(init_db(settings))
-    with sessions() as session:
-        examples = dataset.load_examples(session)
-    if sample:
-        examples = dataset.sample(examples, sample)
-    parts = dataset.split(examples)
-    train_ex, val_ex = parts[dataset.TRAIN], parts[dataset.VAL]
-    if not len(train_ex) or not len(val_ex):
-        raise NoTrainingData("too few products to tune on: import data first")
-    cache = pipeline.feature_cache(settings, params0.image_size)
-    cache.ensure([h for p in (train_ex, val_ex) for h in p.image_hashes if h is not None])
+    recipe0, params0 = resolve(ctx.settings.tuned_params_path, overrides)
+    settings = ctx.settings
+    data = pipeline.load_data(ctx, pipeline.TrainingRequest(sample=sample))
 
     def objective(trial: optuna.Trial) -> float:
-        schedule, params = suggest(trial, schedule0, params0)
-        return _score(trial, schedule, params, train_ex, val_ex, cache)
+        recipe, params = suggest(trial, recipe0, params0)
+        return _score(trial, settings, recipe, params, data)
 
     study = optuna.create_study(
         study_name=STUDY, storage=settings.database_url, load_if_exists=True,
@@ -87,10 +76,10 @@ def tune(
     if not complete:
         raise RuntimeError("no tuning trial completed")
     best = study.best_trial
-    schedule, params = suggest(optuna.trial.FixedTrial(best.params), schedule0, params0)
-    config.save_tuned(
+    recipe, params = suggest(optuna.trial.FixedTrial(best.params), recipe0, params0)
+    save_tuned(
         settings.tuned_params_path,
-        schedule,
+        recipe,
         params,
         {"val_f1_weighted": best.value, "trial": best.number, "study": STUDY},
     )
@@ -110,15 +99,12 @@ def tune(
 
 def _score(
     trial: optuna.Trial,
-    schedule: config.Schedule,
+    settings: Settings,
+    recipe: TrainingRecipe,
     params: ModelParams,
-    train_ex: dataset.Examples,
-    val_ex: dataset.Examples,
-    cache: FeatureCache,
+    data: pipeline.TrainingData,
 ) -> float:
     """Fused weighted F1 on validation; prunes on each branch's per-epoch validation F1."""
-    encoder = fit_encoder(train_ex.subset(train_ex.has_text).texts, params)
-    params = replace(params, vocab_size=encoder.size)
 
     def report(offset: int) -> Any:
         def on_epoch(epoch: int, values: dict[str, float]) -> None:
@@ -128,13 +114,12 @@ def _score(
 
         return on_epoch
 
-    histories: dict[str, dict[str, list[float]]] = {}
-    text = pipeline.train_text(params, encoder, train_ex, val_ex, schedule, report(0), histories)
-    head = pipeline.train_image(params, cache, train_ex, val_ex, schedule, report(1000), histories)
-    version = ModelVersion("trial", params, encoder, text, head, pipeline.DEFAULT_TEXT_WEIGHT)
-    p_text, p_image = pipeline.branch_probs(version, val_ex, cache)
-    both = val_ex.has_text & val_ex.has_image
-    if both.any():
-        version.text_weight = choose_text_weight(p_text[both], p_image[both], val_ex.labels[both])
-    fused = pipeline.fused_probs(version, val_ex, p_text, p_image)
-    return float(f1_score(val_ex.labels, np.argmax(fused, axis=1), average="weighted"))
+    text = pipeline.train_text_branch(data, params, recipe, report(0))
+    image = pipeline.train_image_branch(settings, data, text.params, recipe, report(1000))
+    version = ModelVersion(
+        "trial", text.params, text.encoder, text.model, image.head, pipeline.DEFAULT_TEXT_WEIGHT
+    )
+    pipeline.choose_fusion_weight(version, data.val, image.cache)
+    p_text, p_image = pipeline.branch_probs(version, data.val, image.cache)
+    fused = pipeline.fused_probs(version, data.val, p_text, p_image)
+    return float(f1_score(data.val.labels, np.argmax(fused, axis=1), average="weighted"))

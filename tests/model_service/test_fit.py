@@ -30,6 +30,7 @@ from trainer.fit import (
     text_embedding_init,
     text_teacher_targets,
 )
+from trainer.recipe import TrainingRecipe
 
 keras = pytest.importorskip("keras")
 
@@ -42,8 +43,21 @@ TINY = ModelParams(
     image_dropout=0.3,
     image_size=32,
     num_classes=3,
-    min_count=1,
+    image_features="flat",
 )
+RECIPE = TrainingRecipe(min_count=1)
+
+
+def text_recipe(epochs: int, batch_size: int, learning_rate: float, **more) -> TrainingRecipe:
+    return replace(RECIPE, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                   **more)  # fmt: skip
+
+
+def image_recipe(epochs: int, batch_size: int, learning_rate: float, **more) -> TrainingRecipe:
+    return replace(RECIPE, image_epochs=epochs, image_batch_size=batch_size,
+                   image_learning_rate=learning_rate, **more)  # fmt: skip
+
+
 WORDS = {
     0: ["piscine", "pompe", "filtre"],
     1: ["livre", "roman", "poche"],
@@ -78,20 +92,13 @@ def _seed() -> None:
 def test_text_branch_learns_a_separable_problem() -> None:
     texts, y = _toy_texts(160, seed=1)
     val_texts, y_val = _toy_texts(60, seed=2)
-    encoder = fit_encoder(texts, TINY)
+    encoder = fit_encoder(texts, TINY, RECIPE)
     x, x_val = encoder.encode(texts, TINY.seq_len), encoder.encode(val_texts, TINY.seq_len)
     seen: list[tuple[int, dict[str, float]]] = []
     result = fit_text_branch(
-        TINY,
-        x,
-        y,
-        x_val,
-        y_val,
-        epochs=5,
-        batch_size=16,
-        learning_rate=1e-2,
+        TINY, text_recipe(5, 16, 1e-2), x, y, x_val, y_val,
         on_epoch=lambda e, m: seen.append((e, m)),
-    )
+    )  # fmt: skip
     pred = result.model.predict(x_val, verbose=0).argmax(1)
     assert f1_score(y_val, pred, average="macro") > 0.95
     assert [e for e, _ in seen] == list(range(len(result.history["loss"])))
@@ -103,7 +110,7 @@ def test_text_branch_learns_a_separable_problem() -> None:
 def test_image_head_learns_a_separable_problem() -> None:
     f, y = _toy_features(150, seed=3)
     f_val, y_val = _toy_features(60, seed=4)
-    result = fit_image_head(TINY, f, y, f_val, y_val, epochs=8, batch_size=16, learning_rate=1e-3)
+    result = fit_image_head(TINY, image_recipe(8, 16, 1e-3), f, y, f_val, y_val)
     pred = result.model.predict(f_val, verbose=0).argmax(1)
     assert f1_score(y_val, pred, average="macro") > 0.95
     means = _window_means(result.history["val_f1_macro"])
@@ -120,14 +127,12 @@ def _window_means(scores: list[float]) -> list[float]:
 def test_best_epoch_weights_are_restored() -> None:
     # Validation labels are the training labels shifted by one class: the better the
     # model learns, the worse it scores, so the best epoch is an early one.
-    params = replace(TINY, embedding_init="random", token_dropout=0.0)
+    recipe = text_recipe(20, 16, 3e-3, patience=2, embedding_init="random", token_dropout=0.0)
     texts, y = _toy_texts(160, seed=5)
-    encoder = fit_encoder(texts, params)
-    x = encoder.encode(texts, params.seq_len)
+    encoder = fit_encoder(texts, TINY, recipe)
+    x = encoder.encode(texts, TINY.seq_len)
     y_val = (y[:60] + 1) % 3
-    result = fit_text_branch(
-        params, x, y, x[:60], y_val, epochs=20, batch_size=16, learning_rate=3e-3, patience=2
-    )
+    result = fit_text_branch(TINY, recipe, x, y, x[:60], y_val)
     scores = result.history["val_f1_macro"]
     means = _window_means(scores)
     assert result.best_epoch == int(np.argmax(means))
@@ -251,7 +256,7 @@ def test_text_ids_beyond_the_vocabulary_are_refused() -> None:
     x = np.full((4, TINY.seq_len), TINY.vocab_size, dtype=np.int32)
     y = np.zeros(4, dtype=np.int64)
     with pytest.raises(ValueError, match="vocab_size"):
-        fit_text_branch(TINY, x, y, x, y, epochs=1, batch_size=2, learning_rate=1e-3)
+        fit_text_branch(TINY, text_recipe(1, 2, 1e-3), x, y, x, y)
 
 
 def test_standardisation_folds_exactly_into_the_first_dense_layer() -> None:
@@ -270,8 +275,8 @@ def test_standardisation_folds_exactly_into_the_first_dense_layer() -> None:
 def test_lsa_embedding_init_puts_co_occurring_tokens_together() -> None:
     # Tokens 2-4 always appear together, 5-7 together; 8+ never appear.
     x = np.array([[2, 3, 4, 0], [3, 4, 2, 0], [5, 6, 7, 0], [6, 7, 5, 0]] * 5, dtype=np.int32)
-    params = ModelParams(vocab_size=12, seq_len=4, embed_dim=4, embedding_init="lsa")
-    init = text_embedding_init(x, np.zeros(len(x), dtype=np.int64), params)
+    params = ModelParams(vocab_size=12, seq_len=4, embed_dim=4)
+    init = text_embedding_init(x, params, "lsa")
     assert init.shape == (12, 4)
 
     def cos(a: int, b: int) -> float:
@@ -279,7 +284,7 @@ def test_lsa_embedding_init_puts_co_occurring_tokens_together() -> None:
 
     assert cos(2, 3) > 0.9
     assert abs(cos(2, 5)) < 0.5
-    assert text_embedding_init(x, x[:, 0], ModelParams(embedding_init="random")) is None
+    assert text_embedding_init(x, params, "random") is None
 
 
 def test_token_dropout_only_hides_real_tokens() -> None:
@@ -304,7 +309,7 @@ def test_mixup_blends_inputs_and_targets_alike() -> None:
 
 def test_teacher_targets_are_out_of_fold_probabilities() -> None:
     texts, y = _toy_texts(60, seed=6)
-    soft = text_teacher_targets(texts, y, TINY, folds=3)
+    soft = text_teacher_targets(texts, y, TINY.num_classes, RECIPE.teacher_temperature, folds=3)
     assert soft.shape == (60, 3)
     assert np.allclose(soft.sum(axis=1), 1.0, atol=1e-5)
     assert (soft.argmax(axis=1) == y).mean() > 0.9
@@ -314,14 +319,13 @@ def test_flipped_features_are_extra_training_samples() -> None:
     f, y = _toy_features(60, seed=7)
     seen: list[int] = []
     result = fit_image_head(
-        TINY, f, y, f[:20], y[:20], epochs=1, batch_size=30, learning_rate=1e-3,
+        TINY, image_recipe(1, 30, 1e-3), f, y, f[:20], y[:20],
         f_train_flipped=f[:, :, ::-1], on_epoch=lambda e, m: seen.append(e),
     )  # fmt: skip
     assert seen == [0]
     assert result.model.optimizer.iterations.numpy() == 4  # 120 samples / 30
     with pytest.raises(ValueError, match="shape"):
-        fit_image_head(TINY, f, y, f, y, epochs=1, batch_size=30, learning_rate=1e-3,
-                       f_train_flipped=f[:10])  # fmt: skip
+        fit_image_head(TINY, image_recipe(1, 30, 1e-3), f, y, f, y, f_train_flipped=f[:10])
 
 
 def test_length_trimmed_predictions_equal_padded_ones() -> None:
@@ -357,8 +361,7 @@ def test_image_weight_decay_shrinks_the_head() -> None:
     for decay in (0.0, 200.0):
         keras.utils.set_random_seed(0)
         result = fit_image_head(
-            replace(TINY, image_weight_decay=decay), f, y, f, y,
-            epochs=3, batch_size=16, learning_rate=1e-3,
-        )  # fmt: skip
+            TINY, image_recipe(3, 16, 1e-3, image_weight_decay=decay), f, y, f, y
+        )
         norms.append(float(np.linalg.norm(result.model.get_layer("dense_2").get_weights()[0])))
     assert norms[1] < 0.8 * norms[0]

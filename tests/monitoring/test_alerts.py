@@ -21,9 +21,9 @@ from api.accounts import create_user
 from api.services import Services
 from common import keys
 from common.alerts import Alerter
+from common.job_queue import enqueue_retrain
 from common.local_redis import free_port
 from common.orm import PRODUCTION, Feedback, ModelVersionRecord
-from common.retrain_queue import enqueue_retrain
 from tests.api.conftest import PASSWORD
 from tests.feedback.conftest import add_predictions
 
@@ -125,7 +125,10 @@ def test_one_alert_per_incident_by_mail_and_webhook_and_one_retrain(
     _production(svc)
     _feedback(svc, ops.id, right=6, wrong=4)  # accuracy 0.6; every prediction says 10: drift
     alerter = Alerter(
-        settings, redis_client, svc.sessions, lambda r: enqueue_retrain(settings, redis_client, r)
+        settings,
+        redis_client,
+        svc.sessions,
+        lambda r: enqueue_retrain(settings, redis_client, svc.sessions, r),
     )
 
     assert sorted(alerter.check_live()) == ["drift", "live_f1"]

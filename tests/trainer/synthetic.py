@@ -11,6 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 from model_service.model import ModelParams
+from trainer.recipe import TrainingRecipe
 
 WORDS = {
     10: ["livre", "roman", "auteur", "edition", "poche", "chapitre"],
@@ -22,8 +23,10 @@ NEUTRAL = ["neuf", "lot", "qualite", "prix", "taille", "couleur", "super"]
 
 TINY_PARAMS = ModelParams(
     vocab_size=120, seq_len=12, embed_dim=16, gru_units=8, text_dropout=0.1,
-    image_hidden=16, image_dropout=0.1, image_size=32, min_count=1, warmup_fraction=0.0,
+    image_hidden=16, image_dropout=0.1, image_size=32,
 )  # fmt: skip
+TINY_RECIPE = TrainingRecipe(min_count=1, warmup_fraction=0.0)
+"""Every word counts on tiny data, and a few epochs leave no room for a warm-up."""
 
 
 @dataclass(frozen=True)

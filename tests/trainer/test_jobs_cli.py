@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from rq import Queue, SimpleWorker
@@ -12,9 +13,10 @@ from sqlalchemy import func, select
 from common import model_store
 from common.db import init_db, session_factory
 from common.orm import Product
+from common.settings import load_settings
 from tests.conftest import VGG16_WEIGHTS
 from tests.trainer import synthetic
-from trainer import config
+from trainer import context, recipe
 from trainer.__main__ import main
 
 WEIGHTS = str(VGG16_WEIGHTS) if VGG16_WEIGHTS.is_file() else "random"
@@ -32,14 +34,17 @@ def env(settings, monkeypatch, tmp_path):
         "LOG_LEVEL": "WARNING",
     }.items():
         monkeypatch.setenv(name, value)
-    return settings
+    # What `python -m trainer worker` does at start, for jobs this test runs in-process.
+    context.install(context.build_context(load_settings()))
+    yield settings
+    context.install(None)
 
 
 def test_import_and_retrain_jobs_report_progress_in_job_meta(env, redis_client, tmp_path):
     source = synthetic.write_shared(tmp_path / "src", synthetic.products(per_class=20))
     queue = Queue("training", connection=redis_client)
     imported = queue.enqueue("trainer.jobs.import_products", {"path": str(source)})
-    tiny = synthetic.TINY_PARAMS.to_dict()
+    tiny = synthetic.TINY_PARAMS.to_dict() | {"min_count": 1, "warmup_fraction": 0.0}
     retrain = queue.enqueue("trainer.jobs.retrain", {
         **tiny, "epochs": 3, "image_epochs": 2, "batch_size": 16, "learning_rate": 1e-2,
         "promote": "always"}, job_timeout=600)  # fmt: skip
@@ -81,9 +86,9 @@ def test_bootstrap_without_data_says_what_is_missing(env, capsys):
 def test_bootstrap_imports_and_trains_a_first_model_once(env, tmp_path, capsys):
     synthetic.write_shared(tmp_path / "data", synthetic.products(per_class=20))
     # Tuned defaults on the model volume are what a plain train/bootstrap uses.
-    config.save_tuned(
+    recipe.save_tuned(
         env.tuned_params_path,
-        config.Schedule(learning_rate=1e-2, batch_size=16),
+        replace(synthetic.TINY_RECIPE, learning_rate=1e-2, batch_size=16),
         synthetic.TINY_PARAMS,
         {},
     )
@@ -104,8 +109,8 @@ def test_train_flags_reach_the_schedule(tmp_path):
     from trainer.__main__ import _overrides, parser
 
     args = parser().parse_args(["train", "--seed", "3", "--epochs", "5", "--learning-rate", "0.01"])
-    schedule, _ = config.resolve(tmp_path / "tuned.json", _overrides(args))
-    assert (schedule.seed, schedule.epochs, schedule.image_epochs) == (3, 5, 5)
-    assert schedule.learning_rate == 0.01
-    default, _ = config.resolve(tmp_path / "tuned.json", _overrides(parser().parse_args(["train"])))
-    assert default == config.Schedule()
+    chosen, _ = recipe.resolve(tmp_path / "tuned.json", _overrides(args))
+    assert (chosen.seed, chosen.epochs, chosen.image_epochs) == (3, 5, 5)
+    assert chosen.learning_rate == 0.01
+    default, _ = recipe.resolve(tmp_path / "tuned.json", _overrides(parser().parse_args(["train"])))
+    assert default == recipe.TrainingRecipe()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -19,15 +20,15 @@ from model_service.preprocessing import clean_text, load_image
 from tests.conftest import VGG16_WEIGHTS
 from tests.trainer import synthetic
 from trainer import dataset, pipeline
-from trainer.config import Schedule
+from trainer.context import build_context
 from trainer.evaluate import evaluate_directory, load_predictor
 from trainer.importer import import_directory
 
 REAL_WEIGHTS = VGG16_WEIGHTS.is_file()
 # Tiny data plateaus for a few epochs before it learns: patience covers every epoch.
-TINY_SCHEDULE = Schedule(epochs=15, batch_size=16, learning_rate=1e-2, patience=15,
-                         image_epochs=10, image_batch_size=8, image_learning_rate=1e-3,
-                         image_patience=10)  # fmt: skip
+TINY_RECIPE = replace(synthetic.TINY_RECIPE, epochs=15, batch_size=16, learning_rate=1e-2,
+                      patience=15, image_epochs=10, image_batch_size=8,
+                      image_learning_rate=1e-3, image_patience=10)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +46,8 @@ def trained(tmp_path_factory, redis_server):
     )
     stages: list[tuple[str, int | None, dict]] = []
     result = pipeline.train(
-        settings,
-        TINY_SCHEDULE,
+        build_context(settings),
+        TINY_RECIPE,
         synthetic.TINY_PARAMS,
         progress=lambda s, e, m: stages.append((s, e, dict(m))),
     )
@@ -127,7 +128,7 @@ def test_evaluation_set_scores_match_the_serving_path(trained):
     settings, result, _, _, predictor = trained
     with session_factory(init_db(settings))() as s:
         eval_ex = dataset.split(dataset.load_examples(s))[dataset.EVAL]
-    cache = pipeline.feature_cache(settings, 32)
+    cache = pipeline.feature_cache(settings, synthetic.TINY_PARAMS)
     p_text, p_image = pipeline.branch_probs(predictor.version, eval_ex, cache)
     ours = pipeline.fused_probs(predictor.version, eval_ex, p_text, p_image)
     store = ImageStore(settings.images_path)
@@ -161,7 +162,10 @@ def test_retraining_reuses_cached_features_and_respects_never(trained):
     settings, first, *_ = trained
     files = sorted(settings.features_path.rglob("*.npy"))
     assert files
-    second = pipeline.train(settings, TINY_SCHEDULE, synthetic.TINY_PARAMS, promote="never")
+    second = pipeline.train(
+        build_context(settings), TINY_RECIPE, synthetic.TINY_PARAMS,
+        pipeline.TrainingRequest(promote="never"),
+    )  # fmt: skip
     provenance = json.loads((second.path / "provenance.json").read_text())
     assert provenance["vgg16_features_computed"] == 0  # VGG16 never ran (nor was built)
     assert sorted(settings.features_path.rglob("*.npy")) == files

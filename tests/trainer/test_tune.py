@@ -5,7 +5,8 @@ import optuna
 from common.db import init_db, session_factory
 from tests.conftest import VGG16_WEIGHTS
 from tests.trainer import synthetic
-from trainer import config
+from trainer import recipe
+from trainer.context import build_context
 from trainer.importer import import_directory
 from trainer.tune import STUDY, tune
 
@@ -19,15 +20,16 @@ def test_tune_keeps_its_study_in_the_database_and_saves_the_next_defaults(settin
         session_factory(init_db(settings)),
         synthetic.write_shared(tmp_path / "src", synthetic.products(per_class=15)),
     )
-    overrides = synthetic.TINY_PARAMS.to_dict() | {"epochs": 2, "image_epochs": 2}
-    result = tune(settings, trials=2, overrides=overrides)
+    overrides = synthetic.TINY_PARAMS.to_dict() | {"epochs": 2, "image_epochs": 2, "min_count": 1}
+    result = tune(build_context(settings), trials=2, overrides=overrides)
 
     study = optuna.load_study(study_name=STUDY, storage=settings.database_url)
     assert len(study.trials) == result["trials"] == 2
     assert 0.0 <= result["best_value"] <= 1.0
-    schedule, params = config.resolve(settings.tuned_params_path)
+    chosen, params = recipe.resolve(settings.tuned_params_path)
     assert params.embed_dim == result["best_params"]["embed_dim"]
-    assert schedule.learning_rate == result["best_params"]["learning_rate"]
+    assert chosen.learning_rate == result["best_params"]["learning_rate"]
     assert params.image_size == synthetic.TINY_PARAMS.image_size  # untuned fields carried over
     # An explicit override still beats the tuned default.
-    assert config.resolve(settings.tuned_params_path, {"embed_dim": 7})[1].embed_dim == 7
+    assert recipe.resolve(settings.tuned_params_path, {"embed_dim": 7})[1].embed_dim == 7
+    assert chosen.min_count == 1  # recipe fields are saved with the tuned defaults too
