@@ -35,6 +35,7 @@ lint: $(INSTALLED) ## ruff (lint + format check) and mypy on common/ and api/
 
 bench: $(INSTALLED) ## Model, served path, scaling with workers, list+poll comparison (BENCH_QUICK=1: smoke)
 	$(BIN)/python -m bench.serving $(if $(BENCH_QUICK),--scale 0.3 --repeat 10)
+	$(BIN)/python -m bench.image_branch $(if $(BENCH_QUICK),--repeat 5)
 	$(BIN)/python -m bench.scaling $(if $(BENCH_QUICK),--quick)
 	$(BIN)/python -m bench.naive $(if $(BENCH_QUICK),--quick)
 

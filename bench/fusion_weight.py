@@ -89,7 +89,7 @@ def main() -> None:
         products = [r for r in rows if isinstance(r, layouts.Product)]
         both = [r for r in products if r.text and r.image is not None]
         val_text, val_image = pipeline.branch_probs(
-            version, validation, pipeline.feature_cache(settings, size)
+            version, validation, pipeline.feature_cache(settings, version.params)
         )
         predictor = Predictor(version, build_vgg16_base(settings.vgg16_weights, size))
         p_text = np.concatenate([val_text, predictor.text_probs([r.text for r in both])])
