@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import asdict, replace
@@ -188,6 +189,9 @@ def test_the_review_page_shows_the_flagged_photo_and_accepts_it(visit, site):
     assert (product["prdtypecode"], product["image_hash"]) == (2583, digest)
     stored = requests.get(f"{site.api}/admin/images/{digest}", headers=headers, timeout=10)
     assert stored.content == photo
+    dashboard = admin.go("/admin/")  # the disk the kept photos use
+    used = dashboard.locator("#prediction-photos").inner_text()
+    assert re.fullmatch(r"[0-9.]+ (Bytes|kB|MB|GB)", used) and used != "0 Bytes", used
 
 
 def upload_files(tmp_path: Path) -> tuple[Path, Path]:
