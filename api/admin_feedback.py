@@ -1,4 +1,5 @@
-"""``/admin/feedback``: list verdicts; accept a corrected one as a labelled product."""
+"""``/admin/feedback``: list verdicts (with the prediction's photo); accept a corrected one as
+a labelled product with the photo and text it was classified with."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.authn import guard_admin_blueprint
 from api.errors import ApiError
 from api.feedback import feedback_json
+from api.photos import photo_of
 from api.queries import arg, boolean, integer, paginate, timestamp
 from api.services import services
 from common.events import add_event
@@ -22,6 +24,7 @@ from common.orm import (
     FEEDBACK_NEW,
     Feedback,
     IngestionBatch,
+    PredictionRecord,
     Product,
     User,
 )
@@ -64,8 +67,27 @@ def list_feedback() -> dict[str, Any]:
         query = query.where(Feedback.created_at >= since)
     if until is not None:
         query = query.where(Feedback.created_at < until)
-    with services().sessions() as session:
-        return paginate(session, query, feedback_json)
+    svc = services()
+    with svc.sessions() as session:
+        page = paginate(session, query, lambda row: row)
+        records = _records(session, [row.prediction_id for row in page["items"]])
+    store = ImageStore(svc.settings.images_path)
+    page["items"] = [
+        feedback_json(row) | _photo_json(photo_of(row, records.get(row.prediction_id)), store)
+        for row in page["items"]
+    ]
+    return page
+
+
+def _records(session: Session, prediction_ids: list[str]) -> dict[str, PredictionRecord]:
+    query = select(PredictionRecord).where(PredictionRecord.id.in_(prediction_ids))
+    return {record.id: record for record in session.scalars(query)}
+
+
+def _photo_json(photo: str | None, store: ImageStore) -> dict[str, Any]:
+    """The prediction's photo: its hash (served by ``/admin/images/<hash>``), and whether
+    the image store still keeps it."""
+    return {"image_hash": photo, "image_kept": photo is not None and photo in store}
 
 
 @bp.post("/feedback/<feedback_id>/accept")
@@ -84,7 +106,21 @@ def accept(feedback_id: str) -> tuple[dict[str, Any], int]:
         label = row.true_category
         if label is None:
             raise ApiError(409, "no_label", "This feedback names no right category.")
-        image = row.image_sha256 if row.image_sha256 and row.image_sha256 in store else None
+        record = session.get(PredictionRecord, row.prediction_id)
+        if record is None:
+            raise ApiError(
+                409, "not_recorded", "The prediction is not recorded yet; retry in a moment."
+            )
+        image = photo_of(row, record)
+        # Touching the photo keeps the retention task off it while the product is made.
+        if image is not None and not store.touch(image):
+            days = svc.settings.prediction_photo_retention_days
+            raise ApiError(
+                409,
+                "photo_expired",
+                f"The prediction's photo is no longer kept (prediction photos are kept "
+                f"{days} days): without it the product would be incomplete.",
+            )
         if not row.designation and image is None:
             raise ApiError(
                 409, "no_product_data", "Neither the product's text nor its image is available."

@@ -1,5 +1,6 @@
-"""``/admin/monitoring`` (live quality, drift, confidence, evaluations, alerts) and
-``/admin/maintenance`` (switch /predict off with a message while admin routes keep working)."""
+"""``/admin/monitoring`` (live quality, drift, confidence, evaluations, alerts, disk used by
+kept prediction photos) and ``/admin/maintenance`` (switch /predict off with a message while
+admin routes keep working)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, g
 
+from api import photos
 from api.authn import guard_admin_blueprint
 from api.bodies import json_body
 from api.errors import ApiError
@@ -38,6 +40,7 @@ def get_monitoring() -> dict[str, Any]:
         raise ApiError(400, "invalid_query", f"At most {MAX_POINTS} points per series.")
     with svc.sessions() as session:
         body = monitoring.report(session, svc.settings, None, w, b, arg("version", str))
+        body["prediction_photos"] = photos.usage(session, svc.settings)
     body["maintenance"] = maintenance_state(svc)
     return body
 

@@ -22,6 +22,7 @@ from api.predictions import read_prediction
 from api.services import Services, services
 from common import feedback_csv
 from common.categories import CATEGORIES
+from common.image_store import ImageStore
 from common.orm import Feedback, PredictionRecord, User
 
 logger = logging.getLogger(__name__)
@@ -43,9 +44,11 @@ def post_feedback() -> tuple[dict[str, Any], int]:
     if answer.get("status") != "done":
         raise ApiError(409, "prediction_not_done", "Only an answered prediction takes feedback.")
     outcome = _outcome(svc, prediction_id, answer)
+    photo = outcome.pop("photo_hash")
     _check_text(values, outcome)
     row, created = _upsert(svc, prediction_id, user, values | outcome)
-    feedback_csv.append(svc.settings.feedback_dir, [csv_row(row, user.username)])
+    image_path = ImageStore(svc.settings.images_path).relative(photo) if photo else None
+    feedback_csv.append(svc.settings.feedback_dir, [csv_row(row, user.username, image_path)])
     return feedback_json(row), 201 if created else 200
 
 
@@ -90,6 +93,7 @@ def _outcome(svc: Services, prediction_id: str, answer: dict[str, Any]) -> dict[
         "image_sha256": record.image_sha256 if record else None,
         "designation_sha256": record.designation_sha256 if record else None,
         "description_sha256": record.description_sha256 if record else None,
+        "photo_hash": record.photo_hash if record else None,
     }
 
 
@@ -127,7 +131,8 @@ def _upsert(
     raise ApiError(409, "conflict", "Concurrent feedback on this prediction; retry.")
 
 
-def csv_row(row: Feedback, username: str) -> dict[str, Any]:
+def csv_row(row: Feedback, username: str, image_path: str | None) -> dict[str, Any]:
+    """The export's row; ``image_path`` is the kept photo's path inside IMAGE_DIR."""
     return {
         "time": row.updated_at.isoformat(timespec="milliseconds"),
         "prediction_id": row.prediction_id,
@@ -138,6 +143,7 @@ def csv_row(row: Feedback, username: str) -> dict[str, Any]:
         "is_correct": row.is_correct,
         "correct_code": row.correct_category,
         "image_sha256": row.image_sha256,
+        "image_path": image_path,
         "designation_sha256": row.designation_sha256,
         "description_sha256": row.description_sha256,
         "comment": row.comment,

@@ -175,6 +175,11 @@ SCHEMAS: dict[str, Any] = {
             "confidence": {"type": ["number", "null"]},
             "model_version": {"type": ["string", "null"]},
             "has_text": {"type": "boolean"},
+            "image_hash": {
+                "type": ["string", "null"],
+                "description": "The prediction's photo (GET /admin/images/{hash}); listing only.",
+            },
+            "image_kept": {"type": "boolean", "description": "Its photo is still kept."},
             "status": {"enum": ["new", "accepted"]},
             "product_id": {"type": ["integer", "null"]},
             "created_at": {"type": "string", "format": "date-time"},

@@ -20,6 +20,7 @@ from api.admin_monitoring import refuse_if_maintenance
 from api.authn import optional_user, require_user
 from api.broker import BacklogFull
 from api.errors import ApiError
+from api.photos import keep_photo
 from api.predictions import answer_from_record, read_prediction
 from api.queries import paginate
 from api.recorder import record_from_answer
@@ -59,6 +60,7 @@ def predict() -> tuple[dict[str, Any], int]:
             "Too many products are waiting to be classified; retry shortly.",
             headers={"Retry-After": "1"},
         ) from None
+    photo = keep_photo(svc.settings, job.image)  # written while the model works
     answer = svc.broker.wait(job.job_id, svc.settings.predict_timeout_s)
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
     record = {
@@ -67,6 +69,7 @@ def predict() -> tuple[dict[str, Any], int]:
         "created_at": job.enqueued_at,
         "latency_ms": latency_ms,
         **_input_hashes(job),
+        **photo,
     }
     if answer is None:
         svc.broker.mark_late(job.job_id)

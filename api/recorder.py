@@ -227,6 +227,8 @@ def _new_row(record: dict[str, Any]) -> PredictionRecord:
         designation_sha256=record.get("designation_sha256"),
         description_sha256=record.get("description_sha256"),
         error_code=record.get("error_code"),
+        photo_hash=record.get("photo_hash"),
+        photo_bytes=record.get("photo_bytes"),
     )
 
 

@@ -156,6 +156,9 @@ class PredictionRecord(Base):
     designation_sha256: Mapped[str | None] = mapped_column(String(64))
     description_sha256: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[str | None] = mapped_column(String(64))
+    photo_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The photo kept in the image store for this prediction; cleared when retention ends."""
+    photo_bytes: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_predictions_version_created", "model_version", "created_at"),)
 

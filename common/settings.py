@@ -179,6 +179,12 @@ class Settings(BaseSettings):
     low_confidence: float = Field(
         0.5, ge=0, le=1, description="Confidence under which an answer counts as low-confidence."
     )
+    prediction_photo_retention_days: int = Field(
+        30,
+        ge=0,
+        description="Days a photo sent to /predict stays in the image store, unless a product "
+        "or pending feedback uses it; 0 keeps none.",
+    )
     monitor_window_s: int = Field(
         7 * 24 * 3600, gt=0, description="Rolling window of live quality and drift."
     )

@@ -1,4 +1,5 @@
-"""The trainer's schedule: live checks, scheduled evaluation, periodic retraining.
+"""The trainer's schedule: live checks, scheduled evaluation, periodic retraining, and the
+retention of prediction photos.
 
 A daemon thread beside the RQ worker (``python -m trainer worker``). Every task
 has a period; the first trainer to take a task's Redis slot (``SET NX EX
@@ -23,6 +24,7 @@ from common.alerts import Alerter
 from common.job_queue import SCHEDULER, enqueue_job, enqueue_retrain
 from common.orm import Product
 from common.registry import production_record
+from trainer import retention
 from trainer.context import TrainerContext
 
 logger = logging.getLogger(__name__)
@@ -74,6 +76,8 @@ class Scheduler:
             done["evaluation_job"] = self._enqueue("scheduled_evaluation", s.evaluate_timeout_s)
         if self._due("retrain", s.retrain_interval_s):
             done["retrain_job"] = self.periodic_retrain()
+        if self._due("photo_retention", retention.PERIOD_S):
+            done["photo_retention"] = retention.remove_expired_photos(s, self.sessions)
         return done
 
     def new_products(self) -> int:

@@ -126,3 +126,18 @@ def test_accept_makes_a_labelled_product(
     missing = client.post(f"/admin/feedback/{no_text}/accept", headers=admin)
     assert missing.status_code == 409 and missing.json["error"]["code"] == "no_product_data"
     assert client.post("/admin/feedback/999999/accept", headers=admin).status_code == 404
+
+
+def test_an_export_with_older_columns_is_moved_aside(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    old = "time,prediction_id,user,comment\n2026-01-01,p0,ann,kept as it was\n"
+    (tmp_path / feedback_csv.FILENAME).write_text(old)
+    feedback_csv.append(tmp_path, [{"prediction_id": "p1", "image_path": "ab/cd/abcd"}])
+    feedback_csv.append(tmp_path, [{"prediction_id": "p2"}])
+    (aside,) = tmp_path.glob("feedback-until-*.csv")
+    assert aside.read_text() == old
+    with open(tmp_path / feedback_csv.FILENAME, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["prediction_id"], r["image_path"]) for r in rows] == [
+        ("p1", "ab/cd/abcd"),
+        ("p2", ""),
+    ]

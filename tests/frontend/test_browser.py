@@ -5,6 +5,8 @@ text with markup shown as text. Each page is saved under test-output/screenshots
 from __future__ import annotations
 
 import csv
+import hashlib
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import asdict, replace
@@ -143,6 +145,53 @@ def test_flag_a_wrong_prediction_and_see_it_stored(visit, site):
     page = b.go("/predictions")
     assert "Flagged wrong: Equipement pour piscine" in page.locator("#predictions").inner_text()
     b.shot("predictions")
+
+
+def test_the_review_page_shows_the_flagged_photo_and_accepts_it(visit, site):
+    from tests.waiting import wait_for
+
+    photo = image_bytes("PNG", size=(80, 60), color=(20, 160, 200))
+    digest = hashlib.sha256(photo).hexdigest()
+    b = visit(SHOPPER)
+    page = b.go("/")
+    classify(page, "Bouee gonflable rayee", photo=photo)
+    predicted = page.locator("#category-name").inner_text()
+    page.get_by_text("Wrong category?").click()
+    page.get_by_label("Category", exact=True).select_option("2583")
+    page.get_by_role("button", name="Send the right category").click()
+    assert "Thank you" in page.locator(".flash.success").inner_text()
+
+    admin = visit(ADMIN)
+    row_with_photo = f"#feedback tbody tr:has(img.review-photo[src$='{digest}'])"
+
+    def listed() -> Any:
+        found = admin.go("/admin/feedback").locator(row_with_photo)
+        return found if found.count() == 1 else None
+
+    row = wait_for(listed, 30, "the flagged photo on the review page")
+    photo_cell = row.locator("img.review-photo")
+    photo_cell.scroll_into_view_if_needed()
+    admin.page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo_cell.element_handle()
+    )
+    assert photo_cell.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [80, 60]
+    text = row.inner_text()
+    assert predicted in text and "Equipement pour piscine" in text  # beside both categories
+    admin.shot("admin-feedback-photo")
+
+    row.get_by_role("button", name="Accept correction").click()
+    assert "Correction accepted" in admin.page.locator(".flash.success").inner_text()
+    headers = site.token(*ADMIN)
+    (product,) = requests.get(
+        f"{site.api}/admin/products", params={"q": "Bouee gonflable rayee"}, headers=headers,
+        timeout=10,
+    ).json()["items"]  # fmt: skip
+    assert (product["prdtypecode"], product["image_hash"]) == (2583, digest)
+    stored = requests.get(f"{site.api}/admin/images/{digest}", headers=headers, timeout=10)
+    assert stored.content == photo
+    dashboard = admin.go("/admin/")  # the disk the kept photos use
+    used = dashboard.locator("#prediction-photos").inner_text()
+    assert re.fullmatch(r"[0-9.]+ (Bytes|kB|MB|GB)", used) and used != "0 Bytes", used
 
 
 def upload_files(tmp_path: Path) -> tuple[Path, Path]:
