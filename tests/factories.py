@@ -33,6 +33,7 @@ def make_tiny_version(
     text_weight: float = 0.5,
     promote: bool = True,
     seed: int = 0,
+    image_features: str = "pooled",
 ) -> Path:
     """A randomly initialised but complete model version, optionally put in production."""
     import keras
@@ -45,7 +46,7 @@ def make_tiny_version(
     keras.utils.set_random_seed(seed)
     params = tiny_params()
     encoder = TextEncoder(["piscine", "livre", "console", "jeu"])
-    params = tiny_params(vocab_size=encoder.size)
+    params = tiny_params(vocab_size=encoder.size, image_features=image_features)
     version = ModelVersion(
         name, params, encoder, build_text_model(params), build_image_head(params), text_weight
     )

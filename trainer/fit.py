@@ -1,4 +1,4 @@
-"""Training recipe for the two branches and the fusion weight.
+"""How the two branches and the fusion weight are trained, as a ``TrainingRecipe`` says.
 
 The architecture comes from ``model_service.model``; this module decides how it
 learns: class weights, label smoothing, warm-up and cosine learning-rate decay,
@@ -6,7 +6,7 @@ early stopping on validation macro F1 with the best epoch's weights restored.
 Text: embeddings started from an LSA of the training ids, token dropout, soft
 targets from a TF-IDF teacher, batches of similar lengths. Image: standardised
 features (folded back into the head afterwards), mirrored photos, decoupled
-weight decay (a few hundred photos against 25,088 inputs), optional mixup.
+weight decay (about a thousand photos against thousands of inputs), optional mixup.
 """
 
 from __future__ import annotations

@@ -1,0 +1,63 @@
+"""What the image head reads: pooled VGG16 features from one pass, or legacy flat maps."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from model_service.model import (  # noqa: E402
+    POOLED_FEATURES,
+    POOLED_LAYERS,
+    ModelParams,
+    build_image_features,
+    build_image_head,
+    build_image_model,
+    build_vgg16_base,
+    image_feature_shape,
+)
+from model_service.preprocessing import load_image, vgg16_input  # noqa: E402
+from model_service.version import load_version  # noqa: E402
+from tests.factories import make_tiny_version, noisy_jpeg  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def base():  # type: ignore[no-untyped-def]
+    return build_vgg16_base("random", 32)
+
+
+def test_pooled_features_are_the_average_and_max_of_each_layer(base) -> None:  # type: ignore[no-untyped-def]
+    pixels = vgg16_input(np.stack([load_image(noisy_jpeg(seed=s), size=32) for s in (1, 2)]))
+    features = np.asarray(build_image_features(base, "pooled")(pixels))
+    assert features.shape == (2, POOLED_FEATURES)
+    probe = keras.Model(base.input, [base.get_layer(n).output for n, _ in POOLED_LAYERS])
+    maps = [np.asarray(m) for m in probe(pixels)]
+    expected = np.concatenate([np.concatenate([m.mean((1, 2)), m.max((1, 2))], 1) for m in maps], 1)
+    np.testing.assert_allclose(features, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_the_head_reads_what_its_params_name(base) -> None:  # type: ignore[no-untyped-def]
+    pixels = vgg16_input(np.stack([load_image(noisy_jpeg(seed=3), size=32)]))
+    for kind in ("pooled", "flat"):
+        params = ModelParams(image_size=32, image_hidden=8, image_features=kind)
+        head = build_image_head(params)
+        assert head.input_shape[1:] == image_feature_shape(params)
+        probs = np.asarray(build_image_model(base, head, kind)(pixels))
+        assert probs.shape == (1, params.num_classes)
+        np.testing.assert_allclose(probs.sum(), 1.0, rtol=1e-5)
+    with pytest.raises(ValueError, match="unknown image features"):
+        build_image_features(base, "sideways")
+
+
+def test_versions_saved_before_pooled_features_still_load_as_flat(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = make_tiny_version(tmp_path, "v1", promote=False, image_features="flat")
+    saved = json.loads((path / "params.json").read_text())
+    del saved["image_features"]  # what a version of an earlier release holds
+    (path / "params.json").write_text(json.dumps(saved))
+    loaded = load_version(path)
+    assert loaded.params.image_features == "flat"
+    assert loaded.image_head.input_shape[1:] == (1, 1, 512)
+    assert ModelParams().image_features == "pooled"  # what new versions use
