@@ -49,13 +49,14 @@ stress: $(INSTALLED) ## Locust on a local stack: WORKERS=N USERS=U[,U...] DURATI
 
 EVAL_DATA ?= ../shared/data/rakuten
 EVAL_VAR ?= var/eval
-eval: $(INSTALLED) ## Import the shared train split into var/eval, train, score the val split; print the table
+SEED ?= 0
+eval: $(INSTALLED) ## Import the shared train split into var/eval, train (SEED=0), score the val split
 	rm -rf $(EVAL_VAR)/shelfwise.db* $(EVAL_VAR)/images $(EVAL_VAR)/models/v* $(EVAL_VAR)/models/PRODUCTION
 	mkdir -p $(EVAL_VAR)
 	@export VAR_DIR=$(EVAL_VAR) VGG16_WEIGHTS=$${VGG16_WEIGHTS:-$(abspath ../shared/weights/vgg16_notop.h5)}; \
 	set -e; start=$$(date +%s); \
 	$(BIN)/python -m trainer import $(EVAL_DATA) --split train > $(EVAL_VAR)/import.json; \
-	$(BIN)/python -m trainer train --promote always > $(EVAL_VAR)/train.json; \
+	$(BIN)/python -m trainer train --promote always --seed $(SEED) > $(EVAL_VAR)/train.json; \
 	$(BIN)/python -m trainer evaluate --data $(EVAL_DATA) --split val --branches \
 		--output $(EVAL_VAR)/eval.json > /dev/null; \
 	$(BIN)/python -m trainer table $(EVAL_VAR)/eval.json; \
