@@ -21,6 +21,7 @@ from common.logs import configure_logging  # noqa: E402
 from common.model_store import UnknownVersion  # noqa: E402
 from common.settings import Settings, load_settings  # noqa: E402
 from trainer.errors import TrainerError  # noqa: E402
+from trainer.progress import EpochBars, bars_wanted  # noqa: E402
 
 logger = logging.getLogger("trainer")
 
@@ -53,7 +54,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         _sessions(settings),
         Path(args.path or settings.data_dir),
         args.split,
-        progress=True,
+        progress=bars_wanted(),
     )
     _print_json(report.to_dict())
     return 0
@@ -69,9 +70,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _print_progress(stage: str, epoch: int | None, values: dict[str, Any]) -> None:
-    if epoch is None:
-        logger.info("stage: %s", stage)
+def _epoch_bars(schedule: Any) -> EpochBars:
+    return EpochBars({"train_text": schedule.epochs, "train_image": schedule.image_epochs})
 
 
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
@@ -86,9 +86,9 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
         sample=args.sample,
         data=args.data,
         replay=args.replay,
-        progress=_print_progress,
+        progress=_epoch_bars(schedule),
         redis_client=_redis_or_none(settings),
-        show_bars=True,
+        show_bars=bars_wanted(),
     )
     _print_json(result.to_dict())
     return 0
@@ -98,7 +98,12 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     from trainer.evaluate import evaluate_directory
 
     result = evaluate_directory(
-        settings, Path(args.data), args.version, args.split, progress=True, branches=args.branches
+        settings,
+        Path(args.data),
+        args.version,
+        args.split,
+        progress=bars_wanted(),
+        branches=args.branches,
     )
     _print_json(result)
     if args.output:
@@ -116,7 +121,14 @@ def cmd_table(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_tune(settings: Settings, args: argparse.Namespace) -> int:
     from trainer.tune import tune
 
-    _print_json(tune(settings, args.trials, sample=args.sample, overrides=_overrides(args)))
+    result = tune(
+        settings,
+        args.trials,
+        sample=args.sample,
+        overrides=_overrides(args),
+        show_progress=bars_wanted(),
+    )
+    _print_json(result)
     return 0
 
 
@@ -166,7 +178,7 @@ def cmd_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
     split = "train" if layout == "products_csv" and args.split is None else args.split
     logger.info("bootstrapping: importing %s (%s, split %s)", settings.data_dir, layout, split)
     report = import_directory(
-        settings, _sessions(settings), settings.data_dir, split, progress=True
+        settings, _sessions(settings), settings.data_dir, split, progress=bars_wanted()
     )
     logger.info("imported: %s", {k: v for k, v in report.to_dict().items() if k != "rejected_rows"})
     schedule, params = config.resolve(settings.tuned_params_path, _overrides(args))
@@ -176,9 +188,9 @@ def cmd_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
         params,
         promote="auto",
         sample=args.sample,
-        progress=_print_progress,
+        progress=_epoch_bars(schedule),
         redis_client=_redis_or_none(settings),
-        show_bars=True,
+        show_bars=bars_wanted(),
     )
     _print_json(result.to_dict())
     return 0
