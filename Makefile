@@ -5,35 +5,53 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+LOCK := requirements.lock
+RUN_DEPS := $(VENV)/.run-installed
+DEV_DEPS := $(VENV)/.dev-installed
+# Every install takes its versions from the lock file; pip shows what it fetches.
+PIP_INSTALL := $(BIN)/python -m pip install --progress-bar on --constraint $(LOCK)
 
 help: ## Show this help
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
-$(INSTALLED): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(BIN)/python:
+	@scripts/check_python.sh $(PYTHON)
+	@echo "==> [1/3] creating the virtual environment $(VENV) ($$($(PYTHON) -V))"
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_DEPS): pyproject.toml $(LOCK) | $(BIN)/python
+	@echo "==> [2/3] installing what running needs (extra 'run', pinned by $(LOCK)): a few minutes the first time"
+	$(PIP_INSTALL) -e '.[run]'
 	@touch $@
 
-install: $(INSTALLED) ## Create the virtual environment and install Shelfwise into it
+$(DEV_DEPS): $(RUN_DEPS)
+	@echo "==> [3/3] installing the development tools (extra 'dev', pinned by $(LOCK))"
+	$(PIP_INSTALL) -e '.[dev]'
+	@touch $@
 
-run: $(INSTALLED) ## Start the whole stack locally (API :8000, frontend :8080); Ctrl-C stops it
+install: $(DEV_DEPS) ## Create the virtual environment and install Shelfwise with its development tools
+
+run: $(RUN_DEPS) ## Install what running needs, then start the stack (API :8000, frontend :8080); Ctrl-C stops it
+	@echo "==> starting the stack (settings: environment, then .env.local if present)"
 	$(BIN)/python -m scripts.run_local
 
-test: $(INSTALLED) ## Run every test (real Redis, gunicorn, workers; slow ones included)
+test: $(DEV_DEPS) ## Run every test (real Redis, gunicorn, workers; slow ones included)
 	$(BIN)/python -m pytest
 
-test-fast: $(INSTALLED) ## Run the tests not marked slow
+test-fast: $(DEV_DEPS) ## Run the tests not marked slow
 	$(BIN)/python -m pytest -m 'not slow'
 
-lint: $(INSTALLED) ## ruff (lint + format check) and mypy on common/ and api/
+lint: $(DEV_DEPS) ## ruff (lint + format check) and mypy on common/ and api/
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(INSTALLED) ## Model, served path, scaling with workers, list+poll comparison (BENCH_QUICK=1: smoke)
+lock: $(DEV_DEPS) ## Pin every extra's dependencies again in requirements.lock (after editing pyproject.toml)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--custom-compile-command "make lock" -o $(LOCK)
+
+bench: $(DEV_DEPS) ## Model, served path, scaling with workers, list+poll comparison (BENCH_QUICK=1: smoke)
 	$(BIN)/python -m bench.serving $(if $(BENCH_QUICK),--scale 0.3 --repeat 10)
 	$(BIN)/python -m bench.image_branch $(if $(BENCH_QUICK),--repeat 5)
 	$(BIN)/python -m bench.scaling $(if $(BENCH_QUICK),--quick)
@@ -42,7 +60,7 @@ bench: $(INSTALLED) ## Model, served path, scaling with workers, list+poll compa
 WORKERS ?= 2
 USERS ?= 10
 DURATION ?= 60s
-stress: $(INSTALLED) ## Locust on a local stack: WORKERS=N USERS=U[,U...] DURATION=60s [STRESS_MODELS=dir]
+stress: $(DEV_DEPS) ## Locust on a local stack: WORKERS=N USERS=U[,U...] DURATION=60s [STRESS_MODELS=dir]
 	$(BIN)/python -m scripts.stress run --workers $(WORKERS) --users $(USERS) --duration $(DURATION) \
 		$(if $(STRESS_MODELS),--models $(STRESS_MODELS))
 	$(BIN)/python -m scripts.stress summary
@@ -50,7 +68,7 @@ stress: $(INSTALLED) ## Locust on a local stack: WORKERS=N USERS=U[,U...] DURATI
 EVAL_DATA ?= ../shared/data/rakuten
 EVAL_VAR ?= var/eval
 SEED ?= 0
-eval: $(INSTALLED) ## Import the shared train split into var/eval, train (SEED=0), score the val split
+eval: $(RUN_DEPS) ## Import the shared train split into var/eval, train (SEED=0), score the val split
 	rm -rf $(EVAL_VAR)/shelfwise.db* $(EVAL_VAR)/images $(EVAL_VAR)/models/v* $(EVAL_VAR)/models/PRODUCTION
 	mkdir -p $(EVAL_VAR)
 	@export VAR_DIR=$(EVAL_VAR) VGG16_WEIGHTS=$${VGG16_WEIGHTS:-$(abspath ../shared/weights/vgg16_notop.h5)}; \
@@ -65,4 +83,4 @@ eval: $(INSTALLED) ## Import the shared train split into var/eval, train (SEED=0
 clean: ## Remove local state (var/) and caches, keep the virtual environment
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache
 
-.PHONY: help install run test test-fast lint bench stress eval clean
+.PHONY: help install run test test-fast lint lock bench stress eval clean

@@ -8,6 +8,7 @@ import redis
 from flask import Blueprint
 
 from api.services import services
+from common.schemas import NO_MODEL_MESSAGE
 
 bp = Blueprint("health", __name__)
 
@@ -42,10 +43,6 @@ def ready() -> tuple[dict[str, Any], int]:
     versions = workers.trained_versions
     checks["model"] = {"ok": bool(versions), "versions": versions}
     if workers.live and not versions:
-        checks["model"]["detail"] = (
-            "Workers serve an untrained model: no trained version exists yet. Put labelled "
-            f"products in DATA_DIR ({svc.settings.data_dir}) and run `python -m trainer "
-            "bootstrap`, or see the README's 'Data' section."
-        )
+        checks["model"]["detail"] = f"{NO_MODEL_MESSAGE} DATA_DIR is {svc.settings.data_dir}."
     ok = all(check["ok"] for check in checks.values())
     return {"ready": ok, "checks": checks}, 200 if ok else 503

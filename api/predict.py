@@ -39,6 +39,7 @@ FAILURE_STATUS = {
     "image_too_large": 413,
     "invalid_image": 422,
     "empty_product": 422,
+    "no_model": 503,
 }
 
 

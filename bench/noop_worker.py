@@ -48,6 +48,8 @@ def main() -> None:
 
     client = redis.Redis.from_url(settings.redis_url, health_check_interval=30)
     worker = ModelWorker(settings, client, lambda _version: NoopPredictor())  # type: ignore[arg-type, return-value]
+    # The stand-in serves whether or not a version is in production (none is, in bench.scaling).
+    worker.predictor = NoopPredictor()  # type: ignore[assignment]
     worker.install_signal_handlers()
     worker.run()
 

@@ -112,6 +112,14 @@ def success_answer(
     }
 
 
+NO_MODEL_MESSAGE = (
+    "No trained model yet. Import labelled products and train one: "
+    "`.venv/bin/python -m trainer bootstrap` does both from DATA_DIR "
+    "(or `python -m trainer import DIR`, then `python -m trainer train`)."
+)
+"""What a prediction answers (503 ``no_model``) before the first version is trained."""
+
+
 def error_answer(job_id: str, code: str, message: str) -> dict[str, Any]:
     """The answer document for a job that could not be classified."""
     return {

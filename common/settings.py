@@ -318,3 +318,16 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (tests, CLIs)."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+LOCAL_ENV_FILE = ROOT / ".env.local"
+"""``make run``'s own optional settings file (``.env`` belongs to docker compose)."""
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The ``NAME=value`` lines of an env file (empty when it does not exist)."""
+    from dotenv import dotenv_values
+
+    if not path.is_file():
+        return {}
+    return {name: value for name, value in dotenv_values(path).items() if value is not None}

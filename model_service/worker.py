@@ -28,7 +28,14 @@ from common import keys
 from common.images import InvalidImage
 from common.logs import log_context
 from common.model_store import production_version, version_path
-from common.schemas import MalformedJob, PredictJob, Timing, error_answer, success_answer
+from common.schemas import (
+    NO_MODEL_MESSAGE,
+    MalformedJob,
+    PredictJob,
+    Timing,
+    error_answer,
+    success_answer,
+)
 from common.settings import Settings
 from model_service import observability
 from model_service.consumer import Answer, Entry, StreamConsumer
@@ -40,8 +47,8 @@ logger = logging.getLogger(__name__)
 STANDBY_POLL_S = 0.05
 """How often a worker that is not leading looks for queued jobs."""
 
-LoadModel = Callable[[str | None], Predictor]
-"""Builds the predictor for a production version name (None: nothing trained yet)."""
+LoadModel = Callable[[str], Predictor]
+"""Builds the predictor for a production version name."""
 
 
 class ModelWorker:
@@ -54,7 +61,10 @@ class ModelWorker:
         self.consumer = StreamConsumer(client, self.name, settings)
         self._load_model = load_model
         self._wanted_version = production_version(settings.models_path)
-        self.predictor = load_model(self._wanted_version)
+        # Nothing trained yet: no model at all, never a random one passed off as a model.
+        self.predictor: Predictor | None = (
+            load_model(self._wanted_version) if self._wanted_version else None
+        )
         self._next_predictor: Predictor | None = None
         self._in_flight: list[bytes] = []
         self._stop = threading.Event()
@@ -82,7 +92,7 @@ class ModelWorker:
         logger.info(
             "worker %s serving model %s (max batch %d)",
             self.name,
-            self.predictor.name,
+            self.predictor.name if self.predictor else "none (nothing trained yet)",
             self.settings.max_batch,
         )
         last_reclaim = 0.0
@@ -156,6 +166,14 @@ class ModelWorker:
         self._in_flight = []
 
     def _process(self, entries: list[Entry]) -> None:
+        if self.predictor is None:
+            self.consumer.answer(
+                [
+                    Answer(entry_id, _job_id(fields) or None, _no_model(_job_id(fields)))
+                    for entry_id, fields in entries
+                ]
+            )
+            return
         received = time.time()
         answers: list[Answer] = []
         ready: list[tuple[bytes, PredictJob, ProductInput, float]] = []
@@ -201,6 +219,7 @@ class ModelWorker:
         self.client.set(keys.WORKER_LEADER, self.name, px=self._leader_ttl_ms)
 
     def _prepare(self, job: PredictJob) -> ProductInput:
+        assert self.predictor is not None
         text = clean_text(job.designation, job.description)
         image = None
         if job.image is not None:
@@ -219,6 +238,7 @@ class ModelWorker:
         if not ready:
             return []
         predictor = self.predictor
+        assert predictor is not None
         started = time.perf_counter()
         try:
             with self._inference_turn():
@@ -332,24 +352,31 @@ class ModelWorker:
                 self._next_predictor = self._load_model(wanted)
                 self._wanted_version = wanted
             except Exception:
-                logger.exception("could not load model %s; keeping %s", wanted, self.predictor.name)
+                logger.exception("could not load model %s; keeping %s", wanted, self._serving())
                 self._wanted_version = wanted  # do not retry a broken version in a loop
 
     def _swap_if_ready(self) -> None:
         if self._next_predictor is not None:
             old, self.predictor, self._next_predictor = self.predictor, self._next_predictor, None
-            logger.info("switched model %s -> %s", old.name, self.predictor.name)
+            logger.info("switched model %s -> %s", old.name if old else None, self.predictor.name)
 
     def describe(self) -> dict[str, Any]:
         """What the heartbeat says about this worker (read by the API's /ready)."""
         return {
             "name": self.name,
             "pid": os.getpid(),
-            "model_version": self.predictor.name,
-            "trained": self.predictor.name != "untrained",
+            "model_version": self._serving(),
+            "trained": self.predictor is not None,
             "max_batch": self.settings.max_batch,
             "started_at": self.started_at,
         }
+
+    def _serving(self) -> str | None:
+        return self.predictor.name if self.predictor is not None else None
+
+
+def _no_model(job_id: str) -> dict[str, Any]:
+    return error_answer(job_id, "no_model", NO_MODEL_MESSAGE)
 
 
 def _job_id(fields: dict[bytes, bytes]) -> str:
@@ -366,16 +393,12 @@ def _open_lock(path: Path | None) -> Any:
 def model_loader(settings: Settings) -> LoadModel:
     """Loads versions from the model volume, sharing one frozen VGG16 base between them."""
     from model_service.model import build_vgg16_base
-    from model_service.version import load_version, untrained_version
+    from model_service.version import load_version
 
     bases: dict[int, Any] = {}  # frozen VGG16 by input size: versions share it
 
-    def load(version: str | None) -> Predictor:
-        if version is None:
-            logger.warning("no production model version yet: serving an untrained model")
-            loaded = untrained_version()
-        else:
-            loaded = load_version(version_path(settings.models_path, version))
+    def load(version: str) -> Predictor:
+        loaded = load_version(version_path(settings.models_path, version))
         size = loaded.params.image_size
         if size not in bases:
             bases[size] = build_vgg16_base(settings.vgg16_weights, size)

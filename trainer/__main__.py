@@ -22,6 +22,7 @@ from common.logs import configure_logging  # noqa: E402
 from common.model_store import UnknownVersion  # noqa: E402
 from common.settings import Settings, load_settings  # noqa: E402
 from trainer.errors import TrainerError  # noqa: E402
+from trainer.progress import EpochBars, bars_wanted  # noqa: E402
 
 if TYPE_CHECKING:
     from trainer.context import TrainerContext
@@ -57,7 +58,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         _context(settings).sessions,
         Path(args.path or settings.data_dir),
         args.split,
-        progress=True,
+        progress=bars_wanted(),
     )
     _print_json(report.to_dict())
     return 0
@@ -73,9 +74,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _print_progress(stage: str, epoch: int | None, values: dict[str, Any]) -> None:
-    if epoch is None:
-        logger.info("stage: %s", stage)
+def _epoch_bars(recipe: Any) -> EpochBars:
+    return EpochBars({"train_text": recipe.epochs, "train_image": recipe.image_epochs})
 
 
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
@@ -85,7 +85,7 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     request = pipeline.TrainingRequest(args.promote, args.sample, args.data, args.replay)
     result = pipeline.train(
         _context(settings), training_recipe, params, request,
-        progress=_print_progress, show_bars=True,
+        progress=_epoch_bars(training_recipe), show_bars=bars_wanted(),
     )  # fmt: skip
     _print_json(result.to_dict())
     return 0
@@ -95,7 +95,12 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     from trainer.evaluate import evaluate_directory
 
     result = evaluate_directory(
-        settings, Path(args.data), args.version, args.split, progress=True, branches=args.branches
+        settings,
+        Path(args.data),
+        args.version,
+        args.split,
+        progress=bars_wanted(),
+        branches=args.branches,
     )
     _print_json(result)
     if args.output:
@@ -113,9 +118,14 @@ def cmd_table(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_tune(settings: Settings, args: argparse.Namespace) -> int:
     from trainer.tune import tune
 
-    _print_json(
-        tune(_context(settings), args.trials, sample=args.sample, overrides=_overrides(args))
+    result = tune(
+        _context(settings),
+        args.trials,
+        sample=args.sample,
+        overrides=_overrides(args),
+        show_progress=bars_wanted(),
     )
+    _print_json(result)
     return 0
 
 
@@ -163,12 +173,14 @@ def cmd_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
     split = "train" if layout == "products_csv" and args.split is None else args.split
     logger.info("bootstrapping: importing %s (%s, split %s)", settings.data_dir, layout, split)
     ctx = _context(settings)
-    report = import_directory(settings, ctx.sessions, settings.data_dir, split, progress=True)
+    report = import_directory(
+        settings, ctx.sessions, settings.data_dir, split, progress=bars_wanted()
+    )
     logger.info("imported: %s", {k: v for k, v in report.to_dict().items() if k != "rejected_rows"})
     training_recipe, params = recipe.resolve(settings.tuned_params_path, _overrides(args))
     result = pipeline.train(
         ctx, training_recipe, params, pipeline.TrainingRequest(sample=args.sample),
-        progress=_print_progress, show_bars=True,
+        progress=_epoch_bars(training_recipe), show_bars=bars_wanted(),
     )  # fmt: skip
     _print_json(result.to_dict())
     return 0

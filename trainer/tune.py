@@ -56,8 +56,12 @@ def tune(
     sample: int | None = None,
     overrides: dict[str, Any] | None = None,
     timeout_s: float | None = None,
+    show_progress: bool = False,
 ) -> dict[str, Any]:
-    """Run ``trials`` trials, save the best parameters as the next ``train``'s defaults."""
+    """Run ``trials`` trials, save the best parameters as the next ``train``'s defaults.
+
+    ``show_progress``: a bar of trials with the best F1 so far (Optuna's, on stderr).
+    """
     recipe0, params0 = resolve(ctx.settings.tuned_params_path, overrides)
     settings = ctx.settings
     data = pipeline.load_data(ctx, pipeline.TrainingRequest(sample=sample))
@@ -71,7 +75,13 @@ def tune(
         direction="maximize", sampler=optuna.samplers.TPESampler(seed=0),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2),
     )  # fmt: skip
-    study.optimize(objective, n_trials=trials, timeout=timeout_s, catch=(ValueError,))
+    study.optimize(
+        objective,
+        n_trials=trials,
+        timeout=timeout_s,
+        catch=(ValueError,),
+        show_progress_bar=show_progress,
+    )
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not complete:
         raise RuntimeError("no tuning trial completed")

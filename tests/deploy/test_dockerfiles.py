@@ -93,3 +93,12 @@ def test_build_contexts_leave_local_state_out() -> None:
     ignored = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
     assert {".git", ".venv", "var", ".env", "tests"} <= ignored
     assert not any(p.startswith("deploy") for p in ignored)
+
+
+@pytest.mark.parametrize("service", DOCKERFILES)
+def test_images_install_the_locked_versions(service: str) -> None:
+    image = Dockerfile(ROOT / SERVICE_DIRS[service] / "Dockerfile")
+    install = image.index("RUN", "pip install")
+    assert "--constraint requirements.lock" in image.instructions[install][1]
+    copied = image.index("COPY", "requirements.lock")
+    assert copied < install

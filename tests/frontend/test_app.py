@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from common.local_redis import free_port
+from common.schemas import NO_MODEL_MESSAGE
 from common.settings import load_settings
 from common.signing_keys import ConfigError
 from frontend import charts
@@ -118,6 +119,18 @@ def test_a_failed_classification_shows_the_message_not_json(frontend_app, fake_a
     logged_in(client)
     page = client.post("/classify", data={"designation": "piscine"}).get_data(as_text=True)
     assert "Back at noon." in page and '"error"' not in page and "maintenance" not in page
+
+
+def test_without_a_model_the_page_says_what_to_do(frontend_app, fake_api):
+    """The API's no_model sentence reaches the person classifying, word for word."""
+    url, answers = fake_api
+    answers["/predict"] = (503, {"error": {"code": "no_model", "message": NO_MODEL_MESSAGE}})
+    app = frontend_app(api_url=url)
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    logged_in(client)
+    page = client.post("/classify", data={"designation": "piscine"}).get_data(as_text=True)
+    assert NO_MODEL_MESSAGE in page
 
 
 def test_an_expired_token_sends_back_to_login(frontend_app, fake_api):

@@ -87,3 +87,23 @@ def test_the_worker_of_the_latest_batch_leads(
     assert 0 < redis_client.pttl(keys.WORKER_LEADER) <= worker._leader_ttl_ms
     redis_client.delete(keys.WORKER_LEADER)  # as when the leader's key expires
     assert other._is_leader()
+
+
+def test_with_nothing_trained_every_job_answers_no_model(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    """No production version: no model is loaded, and no random answer passes for one."""
+    from model_service.worker import ModelWorker, model_loader
+
+    settings = settings.model_copy(update={"vgg16_weights": "random", "worker_name": "bare"})
+    worker = ModelWorker(settings, redis_client, model_loader(settings))
+    worker.consumer.ensure_group()
+    assert worker.describe()["trained"] is False and worker.describe()["model_version"] is None
+
+    redis_client.xadd(keys.PREDICT_STREAM, PredictJob("first", "Piscine").to_fields())
+    worker.process(worker.consumer.read(count=10, block_ms=100))
+
+    answer = answer_of(redis_client, "first")
+    assert answer["status"] == "failed" and answer["error"]["code"] == "no_model"
+    assert "python -m trainer bootstrap" in answer["error"]["message"]
+    assert redis_client.xpending(keys.PREDICT_STREAM, keys.WORKER_GROUP)["pending"] == 0
