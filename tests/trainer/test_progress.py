@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import json
 import sys
+from dataclasses import replace
 
 import pytest
 
 from tests.trainer import synthetic
 from tests.trainer.test_jobs_cli import env  # noqa: F401  (the fixture)
-from trainer import config
+from trainer import recipe
 from trainer.__main__ import main
 from trainer.progress import EpochBars, bars_wanted
 
@@ -52,9 +53,9 @@ def test_bootstrap_draws_bars_on_a_terminal_and_keeps_stdout_json(
     terminal: bool,
 ) -> None:
     synthetic.write_shared(tmp_path / "data", synthetic.products(per_class=20))
-    config.save_tuned(
+    recipe.save_tuned(
         env.tuned_params_path,
-        config.Schedule(learning_rate=1e-2, batch_size=16),
+        replace(synthetic.TINY_RECIPE, learning_rate=1e-2, batch_size=16),
         synthetic.TINY_PARAMS,
         {},
     )
