@@ -21,11 +21,12 @@ from model_service.preprocessing import IMAGE_SIZE  # noqa: E402
 VGG16_FEATURE_SHAPE = (7, 7, 512)
 """VGG16's ``block5_pool`` output at 224x224: what a ``flat`` image head reads."""
 
-POOLED_LAYERS = (("block3_pool", 256), ("block4_pool", 512), ("block5_conv3", 512))
+POOLED_LAYERS = (("block4_pool", 512), ("block5_conv3", 512))
 """VGG16 layers (and their channels) whose global average and max make ``pooled`` features.
 
-Mid-level layers describe textures and parts (a cover's print, a fabric, a plastic
-toy) that the last block alone pools away; all come from the one forward pass.
+``block4`` describes textures and parts (a cover's print, a fabric, a plastic toy)
+that the last block pools away; both come from the one forward pass. Adding
+``block3_pool`` did not help (docs/image-branch.md).
 """
 
 POOLED_FEATURES = 2 * sum(channels for _, channels in POOLED_LAYERS)
@@ -50,7 +51,7 @@ class ModelParams:
     text_dropout: float = 0.5
     image_features: str = "pooled"  # one of IMAGE_FEATURES
     image_hidden: int = 512
-    image_dropout: float = 0.7
+    image_dropout: float = 0.5
     num_classes: int = len(CODES)
     image_size: int = IMAGE_SIZE
 
