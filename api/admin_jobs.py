@@ -88,7 +88,11 @@ def retrain_model() -> tuple[dict[str, Any], int]:
     """Queue a retrain (202 with the job); 409 while another training is queued or running."""
     svc = services()
     job = jobs.start_retrain(svc, retrain_params(json_body(optional=True)), g.admin.username)
-    return {"job_id": job.id, "status_url": f"/admin/jobs/{job.id}", "state": "queued"}, 202
+    return {
+        "job_id": job.id,
+        "status_url": f"/admin/jobs/{job.id}",
+        **jobs.status_fields("queued"),
+    }, 202
 
 
 @bp.get("/jobs/<job_id>")

@@ -65,6 +65,6 @@ def evaluate_model() -> tuple[dict[str, Any], int]:
     return {
         "job_id": job.id,
         "status_url": f"/admin/jobs/{job.id}",
-        "state": "queued",
+        **jobs.status_fields("queued"),
         "version": version,
     }, 202

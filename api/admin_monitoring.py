@@ -22,6 +22,8 @@ bp.before_request(guard_admin_blueprint)
 
 DEFAULT_MESSAGE = "Shelfwise is under maintenance; classification is back shortly."
 MAX_POINTS = 1000
+MAX_WINDOW_S = 10 * 366 * 24 * 3600
+"""Ten years: quality compares each window with the one before, and both must be datable."""
 
 
 @bp.get("/monitoring")
@@ -30,8 +32,10 @@ def get_monitoring() -> dict[str, Any]:
     svc = services()
     window_s, bucket_s = arg("window_s", integer), arg("bucket_s", integer)
     for name, value in (("window_s", window_s), ("bucket_s", bucket_s)):
-        if value is not None and value <= 0:
-            raise ApiError(400, "invalid_query", f"{name} must be positive.")
+        if value is not None and not 0 < value <= MAX_WINDOW_S:
+            raise ApiError(
+                400, "invalid_query", f"{name} must be between 1 and {MAX_WINDOW_S:,} seconds."
+            )
     w = window_s or svc.settings.monitor_window_s
     b = bucket_s or svc.settings.monitor_bucket_s
     if w // b > MAX_POINTS:

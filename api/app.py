@@ -28,6 +28,7 @@ from api import (
 )
 from api.accounts import ensure_first_admin
 from api.authn import init_auth
+from api.bodies import ApiRequest, StrictJSONProvider
 from api.broker import PredictBroker
 from api.errors import ApiError, register_error_handlers
 from api.ratelimit import LoginLimiter
@@ -65,6 +66,9 @@ def create_app(settings: Settings | None = None, *, record_predictions: bool = T
     """
     settings = settings or Settings()
     app = Flask(__name__)
+    app.json_provider_class = StrictJSONProvider
+    app.json = StrictJSONProvider(app)
+    app.request_class = ApiRequest
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

@@ -4,9 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Request, request
+from flask.json.provider import DefaultJSONProvider
 
 from api.errors import ApiError
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing text Python could not encode again: a lone surrogate escape
+    (``"\\ud800"``) is valid JSON syntax but no Unicode text."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        value = super().loads(s, **kwargs)
+        _check_text(value)
+        return value
+
+
+def _check_text(value: object) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("a string holds a lone surrogate (\\ud800-\\udfff)") from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+class ApiRequest(Request):
+    """Requests whose malformed JSON answers 400 ``invalid_json`` in the API's error shape."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {e}.")
 
 
 def json_body(optional: bool = False) -> dict[str, Any]:
@@ -18,7 +52,7 @@ def json_body(optional: bool = False) -> dict[str, Any]:
         return {}
     if not request.is_json:
         raise ApiError(415, "unsupported_content_type", "Send application/json.")
-    body = request.get_json(silent=True)
+    body = request.get_json()
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
     return body

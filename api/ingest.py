@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import uuid
 from typing import Any
 
 from flask import request
@@ -52,10 +53,17 @@ def _enqueue_import(svc: Services, staging: uploads.Staging, actor: str, at_fron
         raise
 
 
+def new_productid() -> str:
+    """An id for a product sent without one: unique, and recognisable as generated."""
+    return f"sw-{uuid.uuid4().hex[:20]}"
+
+
 def _single(svc: Services, actor: str) -> tuple[dict[str, Any], int]:
-    staging = uploads.stage_product(
-        svc.settings, request.form.to_dict(), request.files.get("image")
-    )
+    fields = request.form.to_dict()
+    if "productid" not in fields or not fields["productid"].strip():
+        fields["productid"] = new_productid()
+    productid = fields["productid"].strip()
+    staging = uploads.stage_product(svc.settings, fields, request.files.get("image"))
     with staging:
         job = _enqueue_import(svc, staging, actor, at_front=True)
     record_event(
@@ -64,12 +72,12 @@ def _single(svc: Services, actor: str) -> tuple[dict[str, Any], int]:
         f"one product queued for import as job {job.id}",
         actor=actor,
         subject=job.id,
-        productid=request.form.get("productid"),
+        productid=productid,
     )
     if svc.settings.import_wait_s > 0:
         job.latest_result(timeout=int(max(svc.settings.import_wait_s, 1)))
     body = jobs.describe(svc, job)
-    if body["state"] == JobStatus.FINISHED.value:
+    if body["status"] == JobStatus.FINISHED.value:
         report = body["result"]
         if report.get("rejected"):
             raise ApiError(
@@ -79,12 +87,17 @@ def _single(svc: Services, actor: str) -> tuple[dict[str, Any], int]:
                 + "; ".join(r["detail"] for r in report.get("rejected_rows", [])),
                 report=report,
             )
-        return report, 201
-    if body["state"] == JobStatus.FAILED.value:
+        return {"productid": productid, **report}, 201
+    if body["status"] == JobStatus.FAILED.value:
         raise ApiError(
             500, "import_failed", f"The import failed: {body.get('error')}", job_id=job.id
         )
-    return {"job_id": job.id, "status_url": body["status_url"], "state": body["state"]}, 202
+    return {
+        "job_id": job.id,
+        "status_url": body["status_url"],
+        **jobs.status_fields(body["status"]),
+        "productid": productid,
+    }, 202
 
 
 def _bulk(svc: Services, actor: str, files: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -103,7 +116,7 @@ def _bulk(svc: Services, actor: str, files: dict[str, Any]) -> tuple[dict[str, A
     return {
         "job_id": job.id,
         "status_url": f"/admin/jobs/{job.id}",
-        "state": "queued",
+        **jobs.status_fields("queued"),
         "layout": layout,
         "rows": rows,
     }, 202

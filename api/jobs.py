@@ -152,6 +152,11 @@ def _fail_abandoned(svc: Services, job: Job) -> None:
     logger.warning("job %s: its trainer stopped beating; marked failed", job.id)
 
 
+def status_fields(status: str) -> dict[str, str]:
+    """A job's ``status``, and ``state``, its former name, kept for one release."""
+    return {"status": status, "state": status}
+
+
 def describe(svc: Services, job: Job) -> dict[str, Any]:
     """What an admin sees of a job: state, progress, result or error."""
     status = _status(svc, job)
@@ -165,7 +170,7 @@ def describe(svc: Services, job: Job) -> dict[str, Any]:
     body: dict[str, Any] = {
         "job_id": job.id,
         "kind": meta.get("kind"),
-        "state": state,
+        **status_fields(state),
         "progress": {k: meta[k] for k in PROGRESS_KEYS if k in meta},
         "params": meta.get("params", {}),
         "requested_by": meta.get("requested_by"),

@@ -164,7 +164,7 @@ def parse_product(settings: Settings) -> PredictJob:
         upload = request.files.get("image")
         image = upload.read() if upload is not None else None
     elif request.is_json:
-        designation, description, image = _from_json(request.get_json(silent=True))
+        designation, description, image = _from_json(request.get_json())
     else:
         raise ApiError(
             415,

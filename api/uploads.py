@@ -64,7 +64,7 @@ def stage_product(settings: Settings, fields: dict[str, str], image: FileStorage
     """One product (form fields + optional image) as a one-row ``products.csv``."""
     productid = fields.get("productid", "").strip()
     if not productid or len(productid) > 64:
-        raise ApiError(400, "invalid_field", "productid is required (at most 64 characters).")
+        raise ApiError(400, "invalid_field", "productid must have 1 to 64 characters.")
     code = parse_code(fields.get("prdtypecode", ""))
     designation, description = fields.get("designation", ""), fields.get("description", "")
     for name, value in (("designation", designation), ("description", description)):

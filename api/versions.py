@@ -78,7 +78,12 @@ def promote(svc: Services, name: str, force: bool, actor: str) -> dict[str, Any]
         target = _record(session, name)
         current = registry.production_record(session)
     if current is not None and current.name == name:
-        raise ApiError(409, "already_production", f"{name} is already in production.")
+        # Idempotent: promoting what already serves changes nothing and says so.
+        return version_json(current, True) | {
+            "previous": name,
+            "reason": "already production",
+            "changed": False,
+        }
     rollback = target is not None and target.promoted_at is not None
     if not force and not rollback and current is not None and target is not None:
         drops = class_drops(target.metrics, current.metrics, svc.settings.promotion_max_f1_drop)
@@ -117,6 +122,7 @@ def promote(svc: Services, name: str, force: bool, actor: str) -> dict[str, Any]
     return version_json(record, True) | {
         "previous": current.name if current else None,
         "reason": reason,
+        "changed": True,
     }
 
 
