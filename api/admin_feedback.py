@@ -13,7 +13,9 @@ from api.authn import guard_admin_blueprint
 from api.errors import ApiError
 from api.feedback import feedback_json
 from api.queries import arg, boolean, integer, paginate, timestamp
+from api.schemas import FeedbackOut, FeedbackPage, FeedbackQuery
 from api.services import services
+from api.spec import ADMIN, BEARER, responses, spec
 from common.events import add_event
 from common.image_store import ImageStore
 from common.orm import (
@@ -34,6 +36,12 @@ FEEDBACK_BATCH = "feedback"
 
 
 @bp.get("/feedback")
+@spec.validate(
+    query=FeedbackQuery,
+    resp=responses({200: FeedbackPage}, *ADMIN),
+    tags=["feedback"],
+    security=BEARER,
+)
 def list_feedback() -> dict[str, Any]:
     """Newest first; ``is_correct``, ``status``, ``model_version``, ``category`` (predicted),
     ``correct_category``, ``user``, ``since``, ``until``, paginated."""
@@ -69,6 +77,9 @@ def list_feedback() -> dict[str, Any]:
 
 
 @bp.post("/feedback/<feedback_id>/accept")
+@spec.validate(
+    resp=responses({200: FeedbackOut}, *ADMIN, 404, 409), tags=["feedback"], security=BEARER
+)
 def accept(feedback_id: str) -> tuple[dict[str, Any], int]:
     """Turn a corrected verdict into a labelled product of the ``feedback`` batch."""
     if not feedback_id.isdigit() or len(feedback_id) > 18:

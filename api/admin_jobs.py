@@ -8,9 +8,10 @@ from flask import Blueprint, g
 
 from api import jobs
 from api.authn import guard_admin_blueprint
-from api.bodies import json_body
 from api.errors import ApiError
+from api.schemas import Job, RetrainIn
 from api.services import services
+from api.spec import ADMIN, BEARER, json_body, responses, spec
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin")
 
@@ -84,10 +85,17 @@ def retrain_params(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/retrain-model")
+@spec.validate(
+    json=RetrainIn,
+    resp=responses({202: Job}, *ADMIN, 409, 415, 422),
+    tags=["training"],
+    security=BEARER,
+)
 def retrain_model() -> tuple[dict[str, Any], int]:
     """Queue a retrain (202 with the job); 409 while another training is queued or running."""
     svc = services()
-    job = jobs.start_retrain(svc, retrain_params(json_body(optional=True)), g.admin.username)
+    body = json_body(RetrainIn).model_dump(exclude_unset=True)
+    job = jobs.start_retrain(svc, retrain_params(body), g.admin.username)
     return {
         "job_id": job.id,
         "status_url": f"/admin/jobs/{job.id}",
@@ -96,12 +104,16 @@ def retrain_model() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/jobs/<job_id>")
+@spec.validate(resp=responses({200: Job}, *ADMIN, 404), tags=["training"], security=BEARER)
 def get_job(job_id: str) -> dict[str, Any]:
+    """Status, progress, result or error of an admin job."""
     svc = services()
     return jobs.describe(svc, jobs.fetch(svc, job_id))
 
 
 @bp.post("/jobs/<job_id>/cancel")
+@spec.validate(resp=responses({202: Job}, *ADMIN, 404, 409), tags=["training"], security=BEARER)
 def cancel_job(job_id: str) -> tuple[dict[str, Any], int]:
+    """Cancel a queued job, or stop a running one at its next progress report."""
     svc = services()
     return jobs.cancel(svc, jobs.fetch(svc, job_id), g.admin.username), 202

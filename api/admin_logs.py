@@ -10,7 +10,9 @@ from sqlalchemy import select
 from api.authn import guard_admin_blueprint
 from api.errors import ApiError
 from api.queries import arg, paginate, timestamp
+from api.schemas import EventPage, LogQuery
 from api.services import services
+from api.spec import ADMIN, BEARER, responses, spec
 from common.events import KINDS, LEVELS
 from common.orm import Event
 
@@ -21,6 +23,9 @@ bp.before_request(guard_admin_blueprint)
 
 
 @bp.get("/logs")
+@spec.validate(
+    query=LogQuery, resp=responses({200: EventPage}, *ADMIN), tags=["logs"], security=BEARER
+)
 def list_logs() -> dict[str, Any]:
     """Newest first; ``kind``, ``level`` (that level and above), ``since``, ``until``, ``actor``."""
     query = select(Event).order_by(Event.id.desc())

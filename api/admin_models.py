@@ -8,10 +8,11 @@ from flask import Blueprint, g
 
 from api import jobs, versions
 from api.authn import guard_admin_blueprint
-from api.bodies import json_body
 from api.errors import ApiError
 from api.queries import arg
+from api.schemas import EvaluateQuery, Evaluation, Job, PromoteIn, VersionList, VersionOut
 from api.services import services
+from api.spec import ADMIN, BEARER, json_body, responses, spec
 from common.events import record_event
 
 bp = Blueprint("models", __name__, url_prefix="/admin")
@@ -21,6 +22,7 @@ bp.before_request(guard_admin_blueprint)
 
 
 @bp.get("/models")
+@spec.validate(resp=responses({200: VersionList}, *ADMIN), tags=["models"], security=BEARER)
 def list_models() -> dict[str, Any]:
     """Versions with metrics, parameters, provenance, and which one serves."""
     svc = services()
@@ -29,16 +31,27 @@ def list_models() -> dict[str, Any]:
 
 
 @bp.post("/models/<version>/promote")
+@spec.validate(
+    json=PromoteIn,
+    resp=responses({200: VersionOut}, *ADMIN, 404, 409, 415),
+    tags=["models"],
+    security=BEARER,
+)
 def promote(version: str) -> dict[str, Any]:
-    """Promote (or roll back to) ``version``; body ``{"force": true}`` skips the gate."""
-    body = json_body(optional=True)
-    force = body.get("force", False)
-    if not isinstance(force, bool):
-        raise ApiError(400, "invalid_field", "force must be true or false.")
+    """Promote (or roll back to) ``version``; ``{"force": true}`` skips the per-class gate.
+
+    Promoting the version in production changes nothing and answers 200."""
+    force = json_body(PromoteIn).force
     return versions.promote(services(), version, force, g.admin.username)
 
 
 @bp.get("/evaluate-model")
+@spec.validate(
+    query=EvaluateQuery,
+    resp=responses({200: Evaluation, 202: Job}, *ADMIN, 404),
+    tags=["models"],
+    security=BEARER,
+)
 def evaluate_model() -> tuple[dict[str, Any], int]:
     """Production's scores and latency; ``?data=recent`` queues a job on fresh products."""
     svc = services()

@@ -10,10 +10,11 @@ from typing import Any
 from flask import Blueprint, g
 
 from api.authn import guard_admin_blueprint
-from api.bodies import json_body
 from api.errors import ApiError
 from api.queries import arg, integer
+from api.schemas import Maintenance, MaintenanceIn, Monitoring, MonitoringQuery
 from api.services import Services, services
+from api.spec import ADMIN, BEARER, json_body, responses, spec
 from common import keys, monitoring
 from common.events import record_event
 
@@ -27,6 +28,12 @@ MAX_WINDOW_S = 10 * 366 * 24 * 3600
 
 
 @bp.get("/monitoring")
+@spec.validate(
+    query=MonitoringQuery,
+    resp=responses({200: Monitoring}, *ADMIN),
+    tags=["monitoring"],
+    security=BEARER,
+)
 def get_monitoring() -> dict[str, Any]:
     """Time series: ``window_s``, ``bucket_s`` and ``version`` (default production)."""
     svc = services()
@@ -55,19 +62,25 @@ def maintenance_state(svc: Services) -> dict[str, Any]:
 
 
 @bp.get("/maintenance")
+@spec.validate(resp=responses({200: Maintenance}, *ADMIN), tags=["monitoring"], security=BEARER)
 def get_maintenance() -> dict[str, Any]:
+    """Whether maintenance mode is on, and its message."""
     return maintenance_state(services())
 
 
 @bp.put("/maintenance")
+@spec.validate(
+    json=MaintenanceIn,
+    resp=responses({200: Maintenance}, *ADMIN, 415),
+    tags=["monitoring"],
+    security=BEARER,
+)
 def put_maintenance() -> dict[str, Any]:
-    """``{"enabled": true|false, "message": "..."}``."""
+    """Switch maintenance mode on (predictions answer 503 with the message) or off."""
     svc = services()
-    body = json_body()
-    enabled, message = body.get("enabled"), body.get("message") or DEFAULT_MESSAGE
-    if not isinstance(enabled, bool):
-        raise ApiError(400, "invalid_field", "enabled is required and must be true or false.")
-    if not isinstance(message, str) or len(message) > 500:
+    body = json_body(MaintenanceIn)
+    enabled, message = body.enabled, body.message or DEFAULT_MESSAGE
+    if len(message) > 500:
         raise ApiError(400, "invalid_field", "message must be a string of at most 500.")
     if enabled:
         state = {"message": message, "by": g.admin.username, "since": time.time()}

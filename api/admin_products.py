@@ -5,14 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g
+from flask import Blueprint, Response, g, request
 from sqlalchemy import func, or_, select
 
 from api import ingest
 from api.authn import guard_admin_blueprint
 from api.errors import ApiError
 from api.queries import arg, boolean, integer, like_pattern, paginate
+from api.schemas import (
+    ImportReport,
+    Job,
+    ProductCounts,
+    ProductPage,
+    ProductQuery,
+    ProductUpload,
+)
 from api.services import services
+from api.spec import ADMIN, BEARER, responses, spec
 from common.categories import CATEGORIES, CODES
 from common.image_store import ImageNotFound, ImageStore
 from common.orm import Product
@@ -23,13 +32,32 @@ bp = Blueprint("products", __name__, url_prefix="/admin")
 bp.before_request(guard_admin_blueprint)
 
 
+@bp.before_request
+def _upload_cap() -> None:
+    # Uploads may be larger than other requests; set before the form is parsed (validation).
+    if request.endpoint == "products.add_product_data":
+        request.max_content_length = services().settings.max_bulk_upload_bytes
+
+
 @bp.post("/add-product-data")
+@spec.validate(
+    form=ProductUpload,
+    resp=responses({201: ImportReport, 202: Job}, *ADMIN, 413, 415, 422),
+    tags=["products"],
+    security=BEARER,
+)
 def add_product_data() -> tuple[dict[str, Any], int]:
     """One product (201 once imported) or a bulk upload (202 with the import job)."""
     return ingest.add_product_data(services(), g.admin.username)
 
 
 @bp.get("/products")
+@spec.validate(
+    query=ProductQuery,
+    resp=responses({200: ProductPage}, *ADMIN),
+    tags=["products"],
+    security=BEARER,
+)
 def list_products() -> dict[str, Any]:
     """Labelled products: ``category``, ``q`` (text), ``batch``, ``has_image``, paginated."""
     query = select(Product).order_by(Product.id)
@@ -57,6 +85,7 @@ def list_products() -> dict[str, Any]:
 
 
 @bp.get("/products/counts")
+@spec.validate(resp=responses({200: ProductCounts}, *ADMIN), tags=["products"], security=BEARER)
 def product_counts() -> dict[str, Any]:
     """Labelled products per category (every one of the 27, zeros included)."""
     with services().sessions() as session:
@@ -73,6 +102,7 @@ _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG", "image/png"), (b"GIF8", 
 
 
 @bp.get("/images/<digest>")
+@spec.validate(resp=responses({200: None}, *ADMIN, 404), tags=["products"], security=BEARER)
 def product_image(digest: str) -> Response:
     """A product photo from the image store, by the ``image_hash`` of its product."""
     try:

@@ -19,6 +19,7 @@ from api import (
     admin_monitoring,
     admin_products,
     auth,
+    batch,
     docs,
     feedback,
     health,
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 BLUEPRINTS = (
     health,
     predict,
+    batch,
     auth,
     users,
     admin_products,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import JWTManager, get_current_user, verify_jwt_in_request
 
 from api.errors import ApiError, error_response
@@ -90,6 +90,12 @@ def optional_user() -> User | None:
     verify_jwt_in_request(optional=True)
     user: User | None = get_current_user()
     return user
+
+
+def predict_caller() -> User | None:
+    """Who asks for a prediction: a token is needed unless PREDICT_ANONYMOUS is set."""
+    settings: Settings = current_app.extensions["shelfwise"].settings
+    return optional_user() if settings.predict_anonymous else require_user()
 
 
 def require_admin() -> User:

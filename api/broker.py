@@ -8,6 +8,7 @@ list with a deadline: no polling.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +80,22 @@ class PredictBroker:
         """The job's answer, or None if none came within ``timeout_s``."""
         popped = self.blocking.blpop([keys.reply(job_id)], timeout=max(timeout_s, 0.01))
         return loads(popped[1]) if popped else None
+
+    def wait_many(self, job_ids: list[str], timeout_s: float) -> dict[str, dict[str, Any]]:
+        """The answers that came within ``timeout_s``, by job id: one ``BLPOP`` on every
+        reply list still empty, again until all are answered or the time is up."""
+        deadline = time.monotonic() + timeout_s
+        waiting = {keys.reply(job_id): job_id for job_id in job_ids}
+        answers: dict[str, dict[str, Any]] = {}
+        while waiting:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            popped = self.blocking.blpop(list(waiting), timeout=max(left, 0.01))
+            if not popped:
+                break
+            answers[waiting.pop(text(popped[0]))] = loads(popped[1])
+        return answers
 
     def state(self, job_id: str) -> dict[str, Any] | None:
         """What is known of a prediction: queued, done or failed; None if unknown."""

@@ -1,4 +1,5 @@
-"""``/openapi.json`` and ``/docs``: the API described, and Swagger UI from local files (no CDN)."""
+"""``/openapi.json`` and ``/docs``: the generated API description, and Swagger UI from local
+files (no CDN)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, send_from_directory
+from flask import Blueprint, Response, abort, current_app, send_from_directory
 
-from api import openapi
-from api.services import services
+from api.spec import document, responses, spec
 
 bp = Blueprint("docs", __name__)
 
@@ -36,12 +36,16 @@ def _assets_dir() -> Path | None:
 
 
 @bp.get("/openapi.json")
+@spec.validate(resp=responses({200: None}), tags=["docs"])
 def openapi_json() -> dict[str, Any]:
-    return openapi.document(services().settings.predict_anonymous)
+    """This document (OpenAPI 3.1), generated from the routes' models."""
+    return document(current_app)
 
 
 @bp.get("/docs")
+@spec.validate(resp=responses({200: None}), tags=["docs"])
 def docs() -> Response:
+    """Swagger UI, from local files."""
     return Response(PAGE, mimetype="text/html")
 
 

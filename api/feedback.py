@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.authn import require_user
-from api.bodies import json_body
 from api.errors import ApiError
 from api.predictions import read_prediction
+from api.schemas import FeedbackOut, NewFeedback
 from api.services import Services, services
+from api.spec import BEARER, USER, guarded_by, json_body, responses, spec
 from common import feedback_csv
 from common.categories import CATEGORIES
 from common.orm import Feedback, PredictionRecord, User
@@ -31,12 +32,19 @@ MAX_COMMENT_CHARS = 2000
 
 
 @bp.post("/feedback")
+@spec.validate(
+    json=NewFeedback,
+    resp=responses({200: FeedbackOut, 201: FeedbackOut}, *USER, 403, 404, 409, 415, 422),
+    tags=["feedback"],
+    security=BEARER,
+)
+@guarded_by(require_user)
 def post_feedback() -> tuple[dict[str, Any], int]:
-    """``prediction_id``, ``is_correct``, optional ``correct_category``, ``comment``,
-    ``designation`` and ``description`` (the product's text, to turn it into a product)."""
+    """A verdict on one of the caller's predictions (a second one updates it); with the
+    product's text (designation, description) an admin can make it a labelled product."""
     user = require_user()
     svc = services()
-    body = json_body()
+    body = json_body(NewFeedback).model_dump()
     values = _validate(body, svc)
     prediction_id = values.pop("prediction_id")
     answer = read_prediction(svc, prediction_id, user)  # 404/403 for unknown or others'

@@ -7,17 +7,22 @@ from typing import Any
 import redis
 from flask import Blueprint
 
+from api.schemas import Health, Readiness
 from api.services import services
+from api.spec import responses, spec
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/health")
+@spec.validate(resp=responses({200: Health}), tags=["ops"])
 def health() -> dict[str, str]:
+    """The process is alive."""
     return {"status": "ok"}
 
 
 @bp.get("/ready")
+@spec.validate(resp=responses({200: Readiness, 503: Readiness}), tags=["ops"])
 def ready() -> tuple[dict[str, Any], int]:
     """Redis reachable, at least one live worker, a trained model loaded; 503 says which not."""
     svc = services()

@@ -22,7 +22,6 @@ BULK_FILES = ("csv", "x_csv", "y_csv", "images")
 
 def add_product_data(svc: Services, actor: str) -> tuple[dict[str, Any], int]:
     """One product (form fields + image) or a bulk upload (CSV(s) + images zip)."""
-    request.max_content_length = svc.settings.max_bulk_upload_bytes
     if request.mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         raise ApiError(
             415,

@@ -31,6 +31,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from api.services import Services
+from api.spec import responses, spec
 from common import keys
 from common.logs import reset_context, set_context
 
@@ -121,6 +122,7 @@ class BrokerCollector(Collector):
 
 
 @bp.get("/metrics")
+@spec.validate(resp=responses({200: None}), tags=["ops"])
 def metrics() -> Response:
     """Prometheus text format."""
     registries: list[CollectorRegistry] = current_app.extensions["shelfwise_metrics"]

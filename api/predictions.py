@@ -23,7 +23,7 @@ def read_prediction(svc: Services, prediction_id: str, user: User | None) -> dic
             raise ApiError(404, "not_found", f"No prediction with id '{prediction_id}'.")
         if owner is None and record is not None:
             owner = str(record.user_id) if record.user_id is not None else ""
-    _authorize(owner, user)
+    authorize(owner, user)
     if state is None:
         assert record is not None
         return answer_from_record(record)
@@ -32,7 +32,7 @@ def read_prediction(svc: Services, prediction_id: str, user: User | None) -> dic
     return state
 
 
-def _authorize(owner: str | None, user: User | None) -> None:
+def authorize(owner: str | None, user: User | None) -> None:
     if owner == "":
         return  # an anonymous client's prediction: its unguessable id is the key
     if user is None:

@@ -92,3 +92,8 @@ def schedule_slot(task: str) -> str:
 
 LAST_EVALUATED_F1 = "shelfwise:last-evaluated-f1"
 """JSON of the latest scheduled evaluation: version, weighted F1, time."""
+
+
+def batch(batch_id: str) -> str:
+    """One /predict/batch request: its owner and its products' prediction ids (JSON)."""
+    return f"shelfwise:batch:{batch_id}"

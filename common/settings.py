@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     )
     predict_timeout_s: float = Field(10.0, gt=0, description="How long /predict waits.")
     max_upload_mb: float = Field(10.0, gt=0, description="Largest request body.")
+    max_batch_products: int = Field(
+        64, ge=1, le=1000, description="Most products in one /predict/batch request."
+    )
     max_image_pixels: int = Field(40_000_000, gt=0, description="Decompression-bomb cap.")
     max_text_chars: int = Field(20_000, gt=0, description="Longest designation/description.")
     backlog_limit: int = Field(1000, gt=0, description="Queued jobs before /predict sheds load.")

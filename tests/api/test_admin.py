@@ -41,20 +41,26 @@ def test_model_params_take_numbers_strings_and_booleans():
 def test_retrain_parameters_are_checked(client, svc, admin):
     for bad in (
         {"epochs": 0},
-        {"epochs": "3"},
         {"learning_rate": 2},
-        {"promote": "maybe"},
-        {"colour": "red"},
-        {"data": "yesterday"},
         {"replay": -1},
         {"model_params": {"epochs": 3}},
-        {"model_params": {"gru_units": [64]}},
     ):
         response = client.post("/admin/retrain-model", json=bad, headers=admin)
         assert (response.status_code, response.get_json()["error"]["code"]) == (
             422,
             "invalid_parameter",
         ), bad
+    for bad, field, code in (
+        ({"epochs": "3"}, "epochs", "invalid_field"),
+        ({"promote": "maybe"}, "promote", "invalid_field"),
+        ({"colour": "red"}, "colour", "unknown_field"),
+        ({"data": "yesterday"}, "data", "invalid_field"),
+        ({"model_params": {"gru_units": [64]}}, "model_params.gru_units", "invalid_field"),
+    ):
+        response = client.post("/admin/retrain-model", json=bad, headers=admin)
+        error = response.get_json()["error"]
+        assert (response.status_code, error["code"], error["field"]) == (400, code, field), bad
+        assert field in error["message"]
     assert client.post("/admin/retrain-model", data="x", headers=admin).status_code == 415
     assert svc.redis.get(keys.TRAINING_LOCK) is None
 

@@ -57,7 +57,7 @@ def test_monitoring_windows_are_bounded(client, admin, query):
     response = client.get(f"/admin/monitoring?{query}", headers=admin)
     assert response.status_code == 400, response.get_json()
     error = response.get_json()["error"]
-    assert error["code"] == "invalid_query" and "must be between 1 and" in error["message"]
+    assert error["code"] == "invalid_query" and query.split("=")[0] in error["message"]
 
 
 def test_the_longest_monitoring_window_is_served(client, admin):
