@@ -31,6 +31,7 @@ from api.accounts import ensure_first_admin
 from api.authn import init_auth
 from api.bodies import ApiRequest, StrictJSONProvider
 from api.broker import PredictBroker
+from api.collector import AnswerCollector
 from api.errors import ApiError, register_error_handlers
 from api.ratelimit import LoginLimiter
 from api.recorder import PredictionLog, Recorder
@@ -63,8 +64,8 @@ BLUEPRINTS = (
 def create_app(settings: Settings | None = None, *, record_predictions: bool = True) -> Flask:
     """A configured API app; settings come from the environment unless given.
 
-    ``record_predictions=False`` leaves the recorder thread unstarted (tests
-    that drain the prediction log themselves).
+    ``record_predictions=False`` leaves the recorder and collector threads unstarted
+    (tests that drain the prediction log and collect answers themselves).
     """
     settings = settings or Settings()
     app = Flask(__name__)
@@ -81,14 +82,16 @@ def create_app(settings: Settings | None = None, *, record_predictions: bool = T
     sessions = session_factory(_migrated_engine(settings))
     client = connect(settings)
     blocking = connect(settings, blocking_s=settings.predict_timeout_s)
+    predictions = PredictionLog(client)
     services = Services(
         settings=settings,
         redis=client,
         broker=PredictBroker(settings, client, blocking),
         sessions=sessions,
         limiter=LoginLimiter(settings, client),
-        predictions=PredictionLog(client),
+        predictions=predictions,
         recorder=Recorder(connect(settings, blocking_s=2.0), sessions),
+        collector=AnswerCollector(connect(settings, blocking_s=3.0), predictions),
         queue=Queue(
             settings.training_queue,
             connection=connect(settings, blocking_s=settings.import_wait_s + 1),
@@ -120,6 +123,7 @@ def create_app(settings: Settings | None = None, *, record_predictions: bool = T
         app.register_blueprint(module.bp)
     if record_predictions:
         services.recorder.start()
+        services.collector.start()
     return app
 
 

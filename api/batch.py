@@ -11,18 +11,19 @@ import json
 import time
 from typing import Any
 
-from flask import Blueprint, url_for
+from flask import Blueprint, request, url_for
 
 from api.admin_monitoring import refuse_if_maintenance
 from api.authn import predict_caller
 from api.broker import BacklogFull
+from api.collector import wants_async
 from api.errors import ApiError
 from api.intake import check_product, decode_image, prediction_record
 from api.predictions import authorize, read_prediction
 from api.recorder import record_from_answer
-from api.schemas import BatchIn, BatchOut
+from api.schemas import BatchIn, BatchOut, PredictQuery
 from api.services import Services, services
-from api.spec import BEARER, USER, guarded_by, json_body, responses, spec
+from api.spec import BEARER, USER, guarded_by, json_body, query_args, responses, spec
 from common import keys
 from common.orm import User
 from common.schemas import PredictJob, new_job_id
@@ -32,14 +33,16 @@ bp = Blueprint("batch", __name__)
 
 @bp.post("/predict/batch")
 @spec.validate(
+    query=PredictQuery,
     json=BatchIn,
-    resp=responses({200: BatchOut}, *USER, 413, 415, 503),
+    resp=responses({200: BatchOut, 202: BatchOut}, *USER, 413, 415, 503),
     tags=["predict"],
     security=BEARER,
 )
 @guarded_by(predict_caller)
-def predict_batch() -> dict[str, Any]:
-    """Classify up to MAX_BATCH_PRODUCTS products and wait for their answers."""
+def predict_batch() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[str, str]]:
+    """Classify up to MAX_BATCH_PRODUCTS products and wait for their answers; with
+    ``Prefer: respond-async`` or ``?wait=false``, 202 at once with the batch's status URL."""
     started = time.perf_counter()
     svc = services()
     user = predict_caller()
@@ -71,6 +74,14 @@ def predict_batch() -> dict[str, Any]:
         item["prediction_id"] = job.job_id
         jobs[index] = job
     batch_id = _remember(svc, owner, items)
+    if wants_async(request.headers.get("Prefer", ""), query_args(PredictQuery).wait):
+        for index, job in jobs.items():
+            entry = {"record": prediction_record(job, user, 0.0), "batch_id": batch_id}
+            svc.collector.track(entry | {"ref": items[index]["ref"]})
+            items[index] |= {"status": "queued", "status_url": _prediction_url(job.job_id)}
+        body = _batch_body(batch_id, items)
+        headers = {"Location": body["status_url"], "Preference-Applied": "respond-async"}
+        return body, 202, headers
     answers = svc.broker.wait_many(
         [job.job_id for job in jobs.values()], svc.settings.predict_timeout_s
     )
@@ -85,7 +96,7 @@ def predict_batch() -> dict[str, Any]:
             continue
         svc.predictions.append(record | record_from_answer(answer))
         items[index] |= answer | {"latency_ms": latency_ms}
-    return _batch_body(batch_id, items)
+    return _batch_body(batch_id, items), 200
 
 
 @bp.get("/predictions/batch/<batch_id>")

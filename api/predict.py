@@ -17,6 +17,7 @@ from api.admin_monitoring import refuse_if_maintenance
 from api.authn import predict_caller as caller
 from api.authn import require_user
 from api.broker import BacklogFull
+from api.collector import wants_async
 from api.errors import ApiError
 from api.intake import FAILURE_STATUS, check_product, decode_image, prediction_record
 from api.predictions import answer_from_record, read_prediction
@@ -26,11 +27,12 @@ from api.schemas import (
     PageQuery,
     Prediction,
     PredictionPage,
+    PredictQuery,
     ProductForm,
     ProductIn,
 )
 from api.services import services
-from api.spec import BEARER, USER, guarded_by, json_body, responses, spec
+from api.spec import BEARER, USER, guarded_by, json_body, query_args, responses, spec
 from common.orm import Feedback, PredictionRecord
 from common.schemas import PredictJob
 from common.settings import Settings
@@ -41,15 +43,17 @@ bp = Blueprint("predict", __name__)
 
 @bp.post("/predict")
 @spec.validate(
+    query=PredictQuery,
     json=ProductIn,
     form=ProductForm,
-    resp=responses({200: Prediction}, *USER, 413, 415, 422, 503, 504),
+    resp=responses({200: Prediction, 202: Prediction}, *USER, 413, 415, 422, 503, 504),
     tags=["predict"],
     security=BEARER,
 )
 @guarded_by(caller)
-def predict() -> tuple[dict[str, Any], int]:
-    """Classify a product (multipart form or JSON) and wait for the answer."""
+def predict() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[str, str]]:
+    """Classify a product (multipart form or JSON) and wait for the answer; with
+    ``Prefer: respond-async`` or ``?wait=false``, 202 at once with its status URL."""
     started = time.perf_counter()
     svc = services()
     user = caller()
@@ -65,6 +69,11 @@ def predict() -> tuple[dict[str, Any], int]:
             "Too many products are waiting to be classified; retry shortly.",
             headers={"Retry-After": "1"},
         ) from None
+    if wants_async(request.headers.get("Prefer", ""), query_args(PredictQuery).wait):
+        svc.collector.track({"record": prediction_record(job, user, 0.0)})
+        status_url = url_for("predict.get_prediction", prediction_id=job.job_id)
+        body = {"prediction_id": job.job_id, "status": "queued", "status_url": status_url}
+        return body, 202, {"Location": status_url, "Preference-Applied": "respond-async"}
     answer = svc.broker.wait(job.job_id, svc.settings.predict_timeout_s)
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
     record = prediction_record(job, user, latency_ms)

@@ -163,6 +163,13 @@ class Prediction(Answer):
     error: ErrorDetail | None = None
     created_at: str | None = None
     enqueued_at: float | None = None
+    status_url: str | None = Field(None, description="Where the answer will be, while queued.")
+
+
+class PredictQuery(Query):
+    wait: bool = Field(
+        True, description="false: answer 202 at once, like the header Prefer: respond-async."
+    )
 
 
 class BatchProduct(ProductIn):
@@ -185,7 +192,6 @@ class BatchItem(Prediction):
     prediction_id: str | None = Field(  # type: ignore[assignment]
         None, description="None for a product refused before it was queued."
     )
-    status_url: str | None = None
 
 
 class BatchCounts(Answer):

@@ -10,6 +10,7 @@ from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.broker import PredictBroker
+from api.collector import AnswerCollector
 from api.ratelimit import LoginLimiter
 from api.recorder import PredictionLog, Recorder
 from common.settings import Settings
@@ -24,6 +25,8 @@ class Services:
     limiter: LoginLimiter
     predictions: PredictionLog
     recorder: Recorder
+    collector: AnswerCollector
+    """Follows asynchronous predictions until they are answered."""
     queue: Queue
     """The trainer's RQ queue (imports, retraining, evaluations); its client's socket
     waits long enough for a job's result (IMPORT_WAIT_S)."""

@@ -97,3 +97,9 @@ LAST_EVALUATED_F1 = "shelfwise:last-evaluated-f1"
 def batch(batch_id: str) -> str:
     """One /predict/batch request: its owner and its products' prediction ids (JSON)."""
     return f"shelfwise:batch:{batch_id}"
+
+
+ASYNC_STREAM = "shelfwise:async"
+"""Asynchronous predictions awaiting their answer, read by the API's collectors."""
+
+COLLECTOR_GROUP = "collectors"

@@ -59,6 +59,7 @@ def app(settings_api: Settings) -> Iterator[Flask]:
     app = create_app(settings_api, record_predictions=False)
     yield app
     app.extensions["shelfwise"].recorder.stop()
+    app.extensions["shelfwise"].collector.stop()
 
 
 @pytest.fixture

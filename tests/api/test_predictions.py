@@ -163,6 +163,7 @@ def test_the_recorder_thread_drains_by_itself(tmp_path, redis_server, redis_clie
     finally:
         worker.stop.set()
         app.extensions["shelfwise"].recorder.stop()
+        app.extensions["shelfwise"].collector.stop()
 
 
 def test_a_user_lists_his_own_predictions_with_his_verdicts(client, svc, fake_worker, alice, bob):
