@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import (
+    admin_callbacks,
     admin_feedback,
     admin_jobs,
     admin_logs,
@@ -26,11 +27,13 @@ from api import (
     observability,
     predict,
     users,
+    webhooks,
 )
 from api.accounts import ensure_first_admin
 from api.authn import init_auth
 from api.bodies import ApiRequest, StrictJSONProvider
 from api.broker import PredictBroker
+from api.callbacks import CallbackDispatcher
 from api.collector import AnswerCollector
 from api.errors import ApiError, register_error_handlers
 from api.ratelimit import LoginLimiter
@@ -49,6 +52,8 @@ BLUEPRINTS = (
     batch,
     auth,
     users,
+    webhooks,
+    admin_callbacks,
     admin_products,
     admin_jobs,
     admin_models,
@@ -64,8 +69,8 @@ BLUEPRINTS = (
 def create_app(settings: Settings | None = None, *, record_predictions: bool = True) -> Flask:
     """A configured API app; settings come from the environment unless given.
 
-    ``record_predictions=False`` leaves the recorder and collector threads unstarted
-    (tests that drain the prediction log and collect answers themselves).
+    ``record_predictions=False`` leaves the recorder, collector and callback threads
+    unstarted (tests that drain, collect and deliver themselves).
     """
     settings = settings or Settings()
     app = Flask(__name__)
@@ -92,12 +97,14 @@ def create_app(settings: Settings | None = None, *, record_predictions: bool = T
         predictions=predictions,
         recorder=Recorder(connect(settings, blocking_s=2.0), sessions),
         collector=AnswerCollector(connect(settings, blocking_s=3.0), predictions),
+        callbacks=CallbackDispatcher(settings, client, sessions),
         queue=Queue(
             settings.training_queue,
             connection=connect(settings, blocking_s=settings.import_wait_s + 1),
         ),
     )
     app.extensions["shelfwise"] = services
+    services.collector.on_finished.append(services.callbacks.on_answer)
 
     def load_user(user_id: int) -> User | None:
         with sessions() as session:
@@ -124,6 +131,7 @@ def create_app(settings: Settings | None = None, *, record_predictions: bool = T
     if record_predictions:
         services.recorder.start()
         services.collector.start()
+        services.callbacks.start()
     return app
 
 

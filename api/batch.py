@@ -16,6 +16,7 @@ from flask import Blueprint, request, url_for
 from api.admin_monitoring import refuse_if_maintenance
 from api.authn import predict_caller
 from api.broker import BacklogFull
+from api.callbacks import callback_target
 from api.collector import wants_async
 from api.errors import ApiError
 from api.intake import check_product, decode_image, prediction_record
@@ -35,7 +36,7 @@ bp = Blueprint("batch", __name__)
 @spec.validate(
     query=PredictQuery,
     json=BatchIn,
-    resp=responses({200: BatchOut, 202: BatchOut}, *USER, 413, 415, 503),
+    resp=responses({200: BatchOut, 202: BatchOut}, *USER, 409, 413, 415, 422, 503),
     tags=["predict"],
     security=BEARER,
 )
@@ -47,7 +48,9 @@ def predict_batch() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, d
     svc = services()
     user = predict_caller()
     refuse_if_maintenance(svc)
-    products = json_body(BatchIn).products
+    request_body = json_body(BatchIn)
+    products = request_body.products
+    callback = callback_target(svc.redis, user, request_body.callback_url)
     limit = svc.settings.max_batch_products
     if len(products) > limit:
         raise ApiError(
@@ -75,17 +78,18 @@ def predict_batch() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, d
         jobs[index] = job
     batch_id = _remember(svc, owner, items)
     if wants_async(request.headers.get("Prefer", ""), query_args(PredictQuery).wait):
+        _track(svc, jobs, items, user, batch_id, callback)
         for index, job in jobs.items():
-            entry = {"record": prediction_record(job, user, 0.0), "batch_id": batch_id}
-            svc.collector.track(entry | {"ref": items[index]["ref"]})
             items[index] |= {"status": "queued", "status_url": _prediction_url(job.job_id)}
-        body = _batch_body(batch_id, items)
-        headers = {"Location": body["status_url"], "Preference-Applied": "respond-async"}
-        return body, 202, headers
+        accepted = _batch_body(batch_id, items)
+        headers = {"Location": accepted["status_url"], "Preference-Applied": "respond-async"}
+        return accepted, 202, headers
     answers = svc.broker.wait_many(
         [job.job_id for job in jobs.values()], svc.settings.predict_timeout_s
     )
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    if callback:  # after the wait: the collector must not take this request's answers
+        _track(svc, jobs, items, user, batch_id, callback)
     for index, job in jobs.items():
         record = prediction_record(job, user, latency_ms)
         answer = answers.get(job.job_id)
@@ -123,6 +127,19 @@ OVERLOADED = {
     "code": "overloaded",
     "message": "Too many products are waiting to be classified; retry this one shortly.",
 }
+
+
+def _track(
+    svc: Services,
+    jobs: dict[int, PredictJob],
+    items: list[dict[str, Any]],
+    user: User | None,
+    batch_id: str,
+    callback: dict[str, Any] | None,
+) -> None:
+    for index, job in jobs.items():
+        entry = {"record": prediction_record(job, user, 0.0), "batch_id": batch_id}
+        svc.collector.track(entry | {"ref": items[index]["ref"], "callback": callback})
 
 
 def _remember(svc: Services, owner: str, items: list[dict[str, Any]]) -> str:

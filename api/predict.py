@@ -17,6 +17,7 @@ from api.admin_monitoring import refuse_if_maintenance
 from api.authn import predict_caller as caller
 from api.authn import require_user
 from api.broker import BacklogFull
+from api.callbacks import callback_target
 from api.collector import wants_async
 from api.errors import ApiError
 from api.intake import FAILURE_STATUS, check_product, decode_image, prediction_record
@@ -25,11 +26,11 @@ from api.queries import paginate
 from api.recorder import record_from_answer
 from api.schemas import (
     PageQuery,
+    PredictIn,
     Prediction,
     PredictionPage,
     PredictQuery,
     ProductForm,
-    ProductIn,
 )
 from api.services import services
 from api.spec import BEARER, USER, guarded_by, json_body, query_args, responses, spec
@@ -44,9 +45,9 @@ bp = Blueprint("predict", __name__)
 @bp.post("/predict")
 @spec.validate(
     query=PredictQuery,
-    json=ProductIn,
+    json=PredictIn,
     form=ProductForm,
-    resp=responses({200: Prediction, 202: Prediction}, *USER, 413, 415, 422, 503, 504),
+    resp=responses({200: Prediction, 202: Prediction}, *USER, 409, 413, 415, 422, 503, 504),
     tags=["predict"],
     security=BEARER,
 )
@@ -58,7 +59,8 @@ def predict() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[st
     svc = services()
     user = caller()
     refuse_if_maintenance(svc)
-    job = parse_product(svc.settings)
+    job, callback_url = parse_product(svc.settings)
+    callback = callback_target(svc.redis, user, callback_url)
     owner = str(user.id) if user is not None else ""
     try:
         svc.broker.submit(job, owner)
@@ -69,12 +71,15 @@ def predict() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[st
             "Too many products are waiting to be classified; retry shortly.",
             headers={"Retry-After": "1"},
         ) from None
+    tracked = {"record": prediction_record(job, user, 0.0), "callback": callback}
     if wants_async(request.headers.get("Prefer", ""), query_args(PredictQuery).wait):
-        svc.collector.track({"record": prediction_record(job, user, 0.0)})
+        svc.collector.track(tracked)
         status_url = url_for("predict.get_prediction", prediction_id=job.job_id)
         body = {"prediction_id": job.job_id, "status": "queued", "status_url": status_url}
         return body, 202, {"Location": status_url, "Preference-Applied": "respond-async"}
     answer = svc.broker.wait(job.job_id, svc.settings.predict_timeout_s)
+    if callback:  # after the wait: the collector must not take this request's answer
+        svc.collector.track(tracked)
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
     record = prediction_record(job, user, latency_ms)
     if answer is None:
@@ -161,17 +166,20 @@ def _verdict(row: Feedback | None) -> dict[str, Any] | None:
     }
 
 
-def parse_product(settings: Settings) -> PredictJob:
-    """A validated job from a multipart form or a JSON body with a base64 image."""
+def parse_product(settings: Settings) -> tuple[PredictJob, str | None]:
+    """A validated job from a multipart form or a JSON body with a base64 image, and the
+    callback URL the request names, if any."""
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         upload = request.files.get("image")
-        return check_product(
+        job = check_product(
             settings,
             request.form.get("designation", ""),
             request.form.get("description", ""),
             upload.read() if upload is not None else None,
         )
-    body = json_body(ProductIn)
-    return check_product(
+        return job, request.form.get("callback_url")
+    body = json_body(PredictIn)
+    job = check_product(
         settings, body.designation, body.description, decode_image(body.image_base64)
     )
+    return job, body.callback_url

@@ -125,11 +125,19 @@ class ProductIn(Request):
     image_base64: str = Field("", description="The photo, base64 (JPEG, PNG, WebP, GIF).")
 
 
+CALLBACK_URL = "Where to POST the answer, signed (see the callbacks section of docs/api.md)."
+
+
+class PredictIn(ProductIn):
+    callback_url: str | None = Field(None, description=CALLBACK_URL)
+
+
 class ProductForm(Form):
     """One product as a multipart form."""
 
     designation: str = ""
     description: str = ""
+    callback_url: str | None = Field(None, description=CALLBACK_URL)
     image: Binary = file_part("The photo (JPEG, PNG, WebP, GIF).")
 
 
@@ -182,6 +190,7 @@ class BatchIn(Request):
     """Products to classify in one request, at most MAX_BATCH_PRODUCTS (default 64)."""
 
     products: list[BatchProduct] = Field(min_length=1)
+    callback_url: str | None = Field(None, description=CALLBACK_URL + " One per product.")
 
 
 class BatchItem(Prediction):
@@ -429,6 +438,43 @@ class MaintenanceIn(Request):
 class Maintenance(Answer):
     enabled: bool
     message: str | None = None
+
+
+# --- callbacks ------------------------------------------------------------------------
+
+
+class CallbackSecret(Answer):
+    secret: str = Field(description="Shown this once: keep it to check signatures.")
+    created_at: str
+
+
+class CallbackSecretState(Answer):
+    configured: bool
+    created_at: str | None
+
+
+class CallbackAttempt(Answer):
+    at: float = Field(description="Unix time.")
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: float
+
+
+class Callback(Answer):
+    prediction_id: str
+    url: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: list[CallbackAttempt]
+    created_at: float
+    next_attempt_at: float | None = None
+
+
+class CallbackHosts(Request):
+    hosts: list[str] = Field(max_length=100)
+
+
+class CallbackHostList(Answer):
+    hosts: list[str]
 
 
 # --- operations ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.broker import PredictBroker
+from api.callbacks import CallbackDispatcher
 from api.collector import AnswerCollector
 from api.ratelimit import LoginLimiter
 from api.recorder import PredictionLog, Recorder
@@ -27,6 +28,7 @@ class Services:
     recorder: Recorder
     collector: AnswerCollector
     """Follows asynchronous predictions until they are answered."""
+    callbacks: CallbackDispatcher
     queue: Queue
     """The trainer's RQ queue (imports, retraining, evaluations); its client's socket
     waits long enough for a job's result (IMPORT_WAIT_S)."""

@@ -103,3 +103,15 @@ ASYNC_STREAM = "shelfwise:async"
 """Asynchronous predictions awaiting their answer, read by the API's collectors."""
 
 COLLECTOR_GROUP = "collectors"
+
+
+def callback(prediction_id: str) -> str:
+    """The callback of one prediction: target, payload, status and attempts (JSON)."""
+    return f"shelfwise:callback:{prediction_id}"
+
+
+CALLBACKS_DUE = "shelfwise:callbacks:due"
+"""Sorted set of prediction ids whose callback is due, scored by when (unix seconds)."""
+
+CALLBACK_HOSTS = "shelfwise:callback-hosts"
+"""Hosts an admin allows callbacks to whatever their scheme and addresses (set)."""

@@ -74,6 +74,22 @@ class Settings(BaseSettings):
     result_ttl_s: int = Field(3600, gt=0, description="How long answers stay readable.")
     redis_timeout_s: float = Field(2.0, gt=0, description="Connect/command timeout to Redis.")
 
+    callback_timeout_s: float = Field(
+        5.0, gt=0, le=60, description="How long one callback delivery waits for its receiver."
+    )
+    callback_max_attempts: int = Field(
+        8, ge=1, le=20, description="Deliveries of one callback before it is given up."
+    )
+    callback_backoff_s: float = Field(
+        2.0,
+        gt=0,
+        description="Wait before a callback's second attempt; it doubles after each failure "
+        "(at most 10 minutes).",
+    )
+    callback_workers: int = Field(
+        4, ge=1, le=64, description="Callback deliveries in flight per API process."
+    )
+
     # --- accounts and security (API) ------------------------------------------
     environment: Literal["development", "production"] = Field(
         "development",

@@ -60,6 +60,7 @@ def app(settings_api: Settings) -> Iterator[Flask]:
     yield app
     app.extensions["shelfwise"].recorder.stop()
     app.extensions["shelfwise"].collector.stop()
+    app.extensions["shelfwise"].callbacks.stop()
 
 
 @pytest.fixture

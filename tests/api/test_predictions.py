@@ -164,6 +164,7 @@ def test_the_recorder_thread_drains_by_itself(tmp_path, redis_server, redis_clie
         worker.stop.set()
         app.extensions["shelfwise"].recorder.stop()
         app.extensions["shelfwise"].collector.stop()
+        app.extensions["shelfwise"].callbacks.stop()
 
 
 def test_a_user_lists_his_own_predictions_with_his_verdicts(client, svc, fake_worker, alice, bob):

@@ -56,7 +56,7 @@ def test_the_document_comes_from_the_models(client):
     schemas = spec["components"]["schemas"]
     assert set(Prediction.model_fields) <= set(schemas["Prediction"]["properties"])
     assert "timing" in schemas["Prediction"]["properties"]
-    assert schemas["ProductIn"]["additionalProperties"] is False
+    assert schemas["PredictIn"]["additionalProperties"] is False
     body = spec["paths"]["/predict"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
     for path, ops in spec["paths"].items():
