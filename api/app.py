@@ -36,7 +36,7 @@ from api.broker import PredictBroker
 from api.callbacks import CallbackDispatcher
 from api.collector import AnswerCollector
 from api.errors import ApiError, register_error_handlers
-from api.ratelimit import LoginLimiter
+from api.ratelimit import LoginLimiter, PredictQuota
 from api.recorder import PredictionLog, Recorder
 from api.services import Services
 from common.db import init_db, session_factory
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, *, record_predictions: bool = T
         broker=PredictBroker(settings, client, blocking),
         sessions=sessions,
         limiter=LoginLimiter(settings, client),
+        quota=PredictQuota(settings, client),
         predictions=predictions,
         recorder=Recorder(connect(settings, blocking_s=2.0), sessions),
         collector=AnswerCollector(connect(settings, blocking_s=3.0), predictions),

@@ -19,7 +19,7 @@ from api.broker import BacklogFull
 from api.callbacks import callback_target
 from api.collector import wants_async
 from api.errors import ApiError
-from api.intake import check_product, decode_image, prediction_record
+from api.intake import check_product, decode_image, prediction_record, spend_quota
 from api.predictions import authorize, read_prediction
 from api.recorder import record_from_answer
 from api.schemas import BatchIn, BatchOut, PredictQuery
@@ -36,7 +36,7 @@ bp = Blueprint("batch", __name__)
 @spec.validate(
     query=PredictQuery,
     json=BatchIn,
-    resp=responses({200: BatchOut, 202: BatchOut}, *USER, 409, 413, 415, 422, 503),
+    resp=responses({200: BatchOut, 202: BatchOut}, *USER, 409, 413, 415, 422, 429, 503),
     tags=["predict"],
     security=BEARER,
 )
@@ -50,7 +50,6 @@ def predict_batch() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, d
     refuse_if_maintenance(svc)
     request_body = json_body(BatchIn)
     products = request_body.products
-    callback = callback_target(svc.redis, user, request_body.callback_url)
     limit = svc.settings.max_batch_products
     if len(products) > limit:
         raise ApiError(
@@ -58,6 +57,8 @@ def predict_batch() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, d
             "too_many_products",
             f"{len(products)} products; at most {limit} per request.",
         )
+    spend_quota(svc.quota, user, request.remote_addr or "unknown", len(products))
+    callback = callback_target(svc.redis, user, request_body.callback_url)
     owner = str(user.id) if user is not None else ""
     items: list[dict[str, Any]] = []
     jobs: dict[int, PredictJob] = {}

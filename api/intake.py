@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 
 from api.errors import ApiError
+from api.ratelimit import PredictQuota, QuotaExceeded
 from common.images import InvalidImage, open_image
 from common.orm import User
 from common.schemas import PredictJob, new_job_id
@@ -20,6 +21,21 @@ FAILURE_STATUS = {
     "invalid_image": 422,
     "empty_product": 422,
 }
+
+
+def spend_quota(quota: PredictQuota, user: User | None, address: str, products: int) -> None:
+    """429 ``quota_exceeded`` with Retry-After once the caller's minute is used up."""
+    caller = f"user:{user.id}" if user is not None else f"addr:{address}"
+    try:
+        quota.spend(caller, products)
+    except QuotaExceeded as exc:
+        raise ApiError(
+            429,
+            "quota_exceeded",
+            f"At most {exc.limit} prediction {exc.what} per minute; retry in "
+            f"{exc.retry_after_s} s.",
+            headers={"Retry-After": str(exc.retry_after_s)},
+        ) from None
 
 
 def decode_image(encoded: str, field: str = "image_base64") -> bytes | None:

@@ -20,7 +20,13 @@ from api.broker import BacklogFull
 from api.callbacks import callback_target
 from api.collector import wants_async
 from api.errors import ApiError
-from api.intake import FAILURE_STATUS, check_product, decode_image, prediction_record
+from api.intake import (
+    FAILURE_STATUS,
+    check_product,
+    decode_image,
+    prediction_record,
+    spend_quota,
+)
 from api.predictions import answer_from_record, read_prediction
 from api.queries import paginate
 from api.recorder import record_from_answer
@@ -47,7 +53,7 @@ bp = Blueprint("predict", __name__)
     query=PredictQuery,
     json=PredictIn,
     form=ProductForm,
-    resp=responses({200: Prediction, 202: Prediction}, *USER, 409, 413, 415, 422, 503, 504),
+    resp=responses({200: Prediction, 202: Prediction}, *USER, 409, 413, 415, 422, 429, 503, 504),
     tags=["predict"],
     security=BEARER,
 )
@@ -59,6 +65,7 @@ def predict() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[st
     svc = services()
     user = caller()
     refuse_if_maintenance(svc)
+    spend_quota(svc.quota, user, request.remote_addr or "unknown", 1)
     job, callback_url = parse_product(svc.settings)
     callback = callback_target(svc.redis, user, callback_url)
     owner = str(user.id) if user is not None else ""

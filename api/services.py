@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.broker import PredictBroker
 from api.callbacks import CallbackDispatcher
 from api.collector import AnswerCollector
-from api.ratelimit import LoginLimiter
+from api.ratelimit import LoginLimiter, PredictQuota
 from api.recorder import PredictionLog, Recorder
 from common.settings import Settings
 
@@ -24,6 +24,7 @@ class Services:
     broker: PredictBroker
     sessions: sessionmaker[Session]
     limiter: LoginLimiter
+    quota: PredictQuota
     predictions: PredictionLog
     recorder: Recorder
     collector: AnswerCollector

@@ -115,3 +115,13 @@ CALLBACKS_DUE = "shelfwise:callbacks:due"
 
 CALLBACK_HOSTS = "shelfwise:callback-hosts"
 """Hosts an admin allows callbacks to whatever their scheme and addresses (set)."""
+
+
+def quota_requests(caller: str, window: int) -> str:
+    """Prediction requests of one account (``user:<id>``) or address in one minute."""
+    return f"shelfwise:quota:requests:{caller}:{window}"
+
+
+def quota_products(caller: str, window: int) -> str:
+    """Products sent for prediction by one account or address in one minute."""
+    return f"shelfwise:quota:products:{caller}:{window}"

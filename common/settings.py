@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     )
     predict_timeout_s: float = Field(10.0, gt=0, description="How long /predict waits.")
     max_upload_mb: float = Field(10.0, gt=0, description="Largest request body.")
+    predict_requests_per_minute: int = Field(
+        1200,
+        ge=0,
+        description="Prediction requests per account (or anonymous address) per "
+        "minute before 429; 0 = no limit.",
+    )
+    predict_products_per_minute: int = Field(
+        6000,
+        ge=0,
+        description="Products classified per account (or anonymous address) per "
+        "minute before 429, batches included; 0 = no limit.",
+    )
     max_batch_products: int = Field(
         64, ge=1, le=1000, description="Most products in one /predict/batch request."
     )
