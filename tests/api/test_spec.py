@@ -88,3 +88,14 @@ def test_an_answer_that_breaks_its_model_is_a_500(app):
     response = app.test_client().get("/broken")
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "internal_error"
+
+
+def test_the_python_client_is_generated_from_the_current_document():
+    import json
+
+    from scripts.openapi_client import CLIENT_DIR, document
+
+    stored = json.loads((CLIENT_DIR / "openapi.json").read_text())
+    assert stored == json.loads(json.dumps(document())), (
+        "clients/python is stale: run python -m scripts.openapi_client"
+    )
