@@ -33,10 +33,11 @@ lint: $(INSTALLED) ## ruff (lint + format check) and mypy on common/ and api/
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(INSTALLED) ## Model, served path, scaling with workers, list+poll comparison (BENCH_QUICK=1: smoke)
+bench: $(INSTALLED) ## Model, served path, scaling with workers, list+poll, batch vs singles (BENCH_QUICK=1: smoke)
 	$(BIN)/python -m bench.serving $(if $(BENCH_QUICK),--scale 0.3 --repeat 10)
 	$(BIN)/python -m bench.scaling $(if $(BENCH_QUICK),--quick)
 	$(BIN)/python -m bench.naive $(if $(BENCH_QUICK),--quick)
+	$(BIN)/python -m bench.batch $(if $(BENCH_QUICK),--quick)
 
 WORKERS ?= 2
 USERS ?= 10
