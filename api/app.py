@@ -11,7 +11,11 @@ from rq import Queue
 from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import (
+from api import observability
+from api.bodies import ApiRequest, StrictJSONProvider
+from api.errors import ApiError, register_error_handlers
+from api.guards import init_auth
+from api.routes import (
     admin_callbacks,
     admin_feedback,
     admin_jobs,
@@ -24,21 +28,18 @@ from api import (
     docs,
     feedback,
     health,
-    observability,
+    metrics,
     predict,
     users,
     webhooks,
 )
-from api.accounts import ensure_first_admin
-from api.authn import init_auth
-from api.bodies import ApiRequest, StrictJSONProvider
-from api.broker import PredictBroker
-from api.callbacks import CallbackDispatcher
-from api.collector import AnswerCollector
-from api.errors import ApiError, register_error_handlers
-from api.ratelimit import LoginLimiter, PredictQuota
-from api.recorder import PredictionLog, Recorder
 from api.services import Services
+from api.services.accounts import ensure_first_admin
+from api.services.broker import PredictBroker
+from api.services.callbacks import CallbackDispatcher
+from api.services.collector import AnswerCollector
+from api.services.ratelimit import LoginLimiter, PredictQuota
+from api.services.recorder import PredictionLog, Recorder
 from common.db import init_db, session_factory
 from common.orm import User
 from common.redis_client import connect
@@ -61,7 +62,7 @@ BLUEPRINTS = (
     feedback,
     admin_feedback,
     admin_monitoring,
-    observability,
+    metrics,
     docs,
 )
 

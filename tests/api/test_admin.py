@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from api.admin_jobs import retrain_params
+from api.routes.admin_jobs import retrain_params
 from common import keys, model_store
 from common.model_store import REQUIRED_FILES
 from common.orm import ModelVersionRecord, PredictionRecord

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.collector import AnswerCollector, wants_async
+from api.services.collector import AnswerCollector, wants_async
 from common import keys
 from tests.api.conftest import FakeWorker
 from tests.api.test_predictions import drain, record

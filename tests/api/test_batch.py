@@ -111,8 +111,8 @@ def test_the_batch_status_route(client, fake_worker, alice, bob, admin):
 
 
 def test_products_without_an_answer_in_time_are_queued(tmp_path, redis_server, redis_client):
-    from api.accounts import create_user
     from api.app import create_app
+    from api.services.accounts import create_user
 
     settings = api_settings(tmp_path, redis_server.url, predict_timeout_s=0.3)
     app = create_app(settings, record_predictions=False)

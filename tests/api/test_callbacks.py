@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from api.callbacks import refusal, sign
+from api.services.callbacks import refusal, sign
 from common import keys
 from tests.api.conftest import FakeWorker, api_settings, bearer, token_for
 from tests.waiting import wait_for
@@ -69,8 +69,8 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def hooked(tmp_path, redis_server, redis_client):
     """An API whose callbacks retry fast, a user with a secret, 127.0.0.1 allowed."""
-    from api.accounts import create_user
     from api.app import create_app
+    from api.services.accounts import create_user
 
     settings = api_settings(
         tmp_path, redis_server.url, callback_backoff_s=0.05, callback_max_attempts=3
@@ -142,7 +142,7 @@ def test_a_signed_callback_reaches_the_receiver(hooked, receiver):
     body = seen.get_json()
     assert body["status"] == "delivered" and [a["status_code"] for a in body["attempts"]] == [200]
     assert client.get(f"/predictions/{pid}/callback", headers=admin).status_code == 200
-    from api.accounts import create_user
+    from api.services.accounts import create_user
 
     bob = bearer(token_for(app, create_user(svc.sessions, "bob", "Correct-Horse-42")))
     assert client.get(f"/predictions/{pid}/callback", headers=bob).status_code == 403

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.admin_monitoring import MAX_WINDOW_S
+from api.routes.admin_monitoring import MAX_WINDOW_S
 
 LONE_SURROGATE = '"a\\ud800b"'  # valid JSON syntax, but no Unicode text
 

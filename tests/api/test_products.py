@@ -150,7 +150,7 @@ def test_caps_on_size_and_entries(tmp_path, redis_server, redis_client, make_use
         max_zip_uncompressed_mb=0.01,
     )
     app = create_app(settings, record_predictions=False)
-    from api.accounts import create_user
+    from api.services.accounts import create_user
 
     admin = bearer(
         token_for(

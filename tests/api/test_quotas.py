@@ -12,8 +12,8 @@ from tests.waiting import wait_for
 
 @pytest.fixture
 def limited(tmp_path, redis_server, redis_client):
-    from api.accounts import create_user
     from api.app import create_app
+    from api.services.accounts import create_user
 
     settings = api_settings(
         tmp_path, redis_server.url, predict_requests_per_minute=3, predict_products_per_minute=5
@@ -64,8 +64,8 @@ def test_products_per_minute_count_batches(limited):
 
 
 def test_zero_means_no_limit(tmp_path, redis_server, redis_client):
-    from api.accounts import create_user
     from api.app import create_app
+    from api.services.accounts import create_user
 
     settings = api_settings(
         tmp_path, redis_server.url, predict_requests_per_minute=0, predict_products_per_minute=0

@@ -10,9 +10,8 @@ from typing import Any
 from flask import request
 from rq.job import Job, JobStatus
 
-from api import jobs, uploads
 from api.errors import ApiError
-from api.services import Services
+from api.services import Services, jobs, uploads
 from common.events import record_event
 
 logger = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint
 from sqlalchemy import select
 
-from api.authn import guard_admin_blueprint
 from api.errors import ApiError
+from api.guards import guard_admin_blueprint
 from api.queries import arg, paginate, timestamp
 from api.schemas import EventPage, LogQuery
 from api.services import services

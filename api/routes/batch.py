@@ -13,17 +13,16 @@ from typing import Any
 
 from flask import Blueprint, request, url_for
 
-from api.admin_monitoring import refuse_if_maintenance
-from api.authn import predict_caller
-from api.broker import BacklogFull
-from api.callbacks import callback_target
-from api.collector import wants_async
 from api.errors import ApiError
-from api.intake import check_product, decode_image, prediction_record, spend_quota
-from api.predictions import authorize, read_prediction
-from api.recorder import record_from_answer
+from api.guards import predict_caller, refuse_if_maintenance
 from api.schemas import BatchIn, BatchOut, PredictQuery
 from api.services import Services, services
+from api.services.broker import BacklogFull
+from api.services.callbacks import callback_target
+from api.services.collector import wants_async
+from api.services.intake import check_product, decode_image, prediction_record, spend_quota
+from api.services.predictions import authorize, read_prediction
+from api.services.recorder import record_from_answer
 from api.spec import BEARER, USER, guarded_by, json_body, query_args, responses, spec
 from common import keys
 from common.orm import User

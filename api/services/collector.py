@@ -22,7 +22,7 @@ from typing import Any
 
 import redis
 
-from api.recorder import PredictionLog, record_from_answer
+from api.services.recorder import PredictionLog, record_from_answer
 from common import keys
 from common.schemas import loads
 

@@ -7,11 +7,10 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from api import accounts
-from api.authn import require_admin, require_user
 from api.errors import ApiError
+from api.guards import require_admin, require_user
 from api.schemas import Credentials, NewUser, Token, UserOut
-from api.services import services
+from api.services import accounts, services
 from api.spec import ADMIN, BEARER, USER, guarded_by, json_body, responses, spec
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

@@ -1,4 +1,5 @@
-"""Bearer tokens: the signing key, the token checks and the role guards the views use.
+"""What stands before the views: bearer tokens (the signing key, the token checks, the role
+guards) and maintenance mode.
 
 Every check reads the account from the database, so a deactivated user or a
 changed role takes effect at once, whatever tokens were issued before.
@@ -6,6 +7,7 @@ changed role takes effect at once, whatever tokens were issued before.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -13,6 +15,8 @@ from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import JWTManager, get_current_user, verify_jwt_in_request
 
 from api.errors import ApiError, error_response
+from api.services import Services
+from common import keys
 from common.orm import ROLE_ADMIN, User
 from common.settings import Settings
 from common.signing_keys import signing_key
@@ -113,3 +117,26 @@ def guard_admin_blueprint() -> None:
     """
     if request.method != "OPTIONS":
         g.admin = require_admin()
+
+
+DEFAULT_MESSAGE = "Shelfwise is under maintenance; classification is back shortly."
+
+
+def maintenance_state(svc: Services) -> dict[str, Any]:
+    raw = svc.redis.get(keys.MAINTENANCE)
+    if raw is None:
+        return {"enabled": False}
+    state: dict[str, Any] = json.loads(raw)
+    return {"enabled": True, **state}
+
+
+def refuse_if_maintenance(svc: Services) -> None:
+    """503 with the admins' message while maintenance mode is on."""
+    raw = svc.redis.get(keys.MAINTENANCE)
+    if raw is not None:
+        raise ApiError(
+            503,
+            "maintenance",
+            json.loads(raw).get("message") or DEFAULT_MESSAGE,
+            headers={"Retry-After": "60"},
+        )

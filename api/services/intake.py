@@ -8,7 +8,7 @@ import hashlib
 from typing import Any
 
 from api.errors import ApiError
-from api.ratelimit import PredictQuota, QuotaExceeded
+from api.services.ratelimit import PredictQuota, QuotaExceeded
 from common.images import InvalidImage, open_image
 from common.orm import User
 from common.schemas import PredictJob, new_job_id

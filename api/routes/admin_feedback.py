@@ -9,12 +9,12 @@ from flask import Blueprint, g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.authn import guard_admin_blueprint
 from api.errors import ApiError
-from api.feedback import feedback_json
+from api.guards import guard_admin_blueprint
 from api.queries import arg, boolean, integer, paginate, timestamp
 from api.schemas import FeedbackOut, FeedbackPage, FeedbackQuery
 from api.services import services
+from api.services.feedback import feedback_json
 from api.spec import ADMIN, BEARER, responses, spec
 from common.events import add_event
 from common.image_store import ImageStore

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from api.errors import ApiError
-from api.recorder import record_from_answer
 from api.services import Services
+from api.services.recorder import record_from_answer
 from common.categories import CATEGORIES
 from common.orm import ROLE_ADMIN, PredictionRecord, User
 

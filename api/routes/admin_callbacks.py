@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Blueprint, g
 
-from api.authn import guard_admin_blueprint
-from api.callbacks import allowed_hosts
 from api.errors import ApiError
+from api.guards import guard_admin_blueprint
 from api.schemas import CallbackHostList, CallbackHosts
 from api.services import services
+from api.services.callbacks import allowed_hosts
 from api.spec import ADMIN, BEARER, json_body, responses, spec
 from common import keys
 from common.events import record_event

@@ -21,9 +21,9 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
-from api.broker import text
 from api.errors import ApiError
 from api.services import Services
+from api.services.broker import text
 from common import job_events, keys
 from common.events import record_event
 

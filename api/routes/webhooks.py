@@ -9,11 +9,11 @@ from typing import Any
 
 from flask import Blueprint
 
-from api.authn import require_user
 from api.errors import ApiError
-from api.predictions import authorize
+from api.guards import require_user
 from api.schemas import Callback, CallbackSecret, CallbackSecretState
 from api.services import services
+from api.services.predictions import authorize
 from api.spec import BEARER, USER, responses, spec
 from common.events import record_event
 from common.orm import User

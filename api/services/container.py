@@ -9,11 +9,11 @@ from flask import current_app
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.broker import PredictBroker
-from api.callbacks import CallbackDispatcher
-from api.collector import AnswerCollector
-from api.ratelimit import LoginLimiter, PredictQuota
-from api.recorder import PredictionLog, Recorder
+from api.services.broker import PredictBroker
+from api.services.callbacks import CallbackDispatcher
+from api.services.collector import AnswerCollector
+from api.services.ratelimit import LoginLimiter, PredictQuota
+from api.services.recorder import PredictionLog, Recorder
 from common.settings import Settings
 
 

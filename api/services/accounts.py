@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
-from api.passwords import WeakPassword, check_strength, hash_password, verify_password
-from api.ratelimit import LoginLimited, LoginLimiter
+from api.services.passwords import WeakPassword, check_strength, hash_password, verify_password
+from api.services.ratelimit import LoginLimited, LoginLimiter
 from common.events import add_event, record_event
 from common.orm import ROLE_ADMIN, ROLE_USER, User, utcnow
 from common.settings import Settings

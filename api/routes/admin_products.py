@@ -8,9 +8,8 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 from sqlalchemy import func, or_, select
 
-from api import ingest
-from api.authn import guard_admin_blueprint
 from api.errors import ApiError
+from api.guards import guard_admin_blueprint
 from api.queries import arg, boolean, integer, like_pattern, paginate
 from api.schemas import (
     ImportReport,
@@ -20,7 +19,7 @@ from api.schemas import (
     ProductQuery,
     ProductUpload,
 )
-from api.services import services
+from api.services import ingest, services
 from api.spec import ADMIN, BEARER, responses, spec
 from common.categories import CATEGORIES, CODES
 from common.image_store import ImageNotFound, ImageStore

@@ -9,11 +9,11 @@ from typing import Any
 
 from flask import Blueprint, g
 
-from api.authn import guard_admin_blueprint
 from api.errors import ApiError
+from api.guards import DEFAULT_MESSAGE, guard_admin_blueprint, maintenance_state
 from api.queries import arg, integer
 from api.schemas import Maintenance, MaintenanceIn, Monitoring, MonitoringQuery
-from api.services import Services, services
+from api.services import services
 from api.spec import ADMIN, BEARER, json_body, responses, spec
 from common import keys, monitoring
 from common.events import record_event
@@ -21,7 +21,6 @@ from common.events import record_event
 bp = Blueprint("admin_monitoring", __name__, url_prefix="/admin")
 bp.before_request(guard_admin_blueprint)
 
-DEFAULT_MESSAGE = "Shelfwise is under maintenance; classification is back shortly."
 MAX_POINTS = 1000
 MAX_WINDOW_S = 10 * 366 * 24 * 3600
 """Ten years: quality compares each window with the one before, and both must be datable."""
@@ -51,14 +50,6 @@ def get_monitoring() -> dict[str, Any]:
         body = monitoring.report(session, svc.settings, None, w, b, arg("version", str))
     body["maintenance"] = maintenance_state(svc)
     return body
-
-
-def maintenance_state(svc: Services) -> dict[str, Any]:
-    raw = svc.redis.get(keys.MAINTENANCE)
-    if raw is None:
-        return {"enabled": False}
-    state: dict[str, Any] = json.loads(raw)
-    return {"enabled": True, **state}
 
 
 @bp.get("/maintenance")
@@ -96,15 +87,3 @@ def put_maintenance() -> dict[str, Any]:
         subject="maintenance",
     )
     return maintenance_state(svc)
-
-
-def refuse_if_maintenance(svc: Services) -> None:
-    """503 with the admins' message while maintenance mode is on."""
-    raw = svc.redis.get(keys.MAINTENANCE)
-    if raw is not None:
-        raise ApiError(
-            503,
-            "maintenance",
-            json.loads(raw).get("message") or DEFAULT_MESSAGE,
-            headers={"Retry-After": "60"},
-        )

@@ -15,11 +15,12 @@ from flask import Blueprint
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api.authn import require_user
 from api.errors import ApiError
-from api.predictions import read_prediction
+from api.guards import require_user
 from api.schemas import FeedbackOut, NewFeedback
 from api.services import Services, services
+from api.services.feedback import feedback_json
+from api.services.predictions import read_prediction
 from api.spec import BEARER, USER, guarded_by, json_body, responses, spec
 from common import feedback_csv
 from common.categories import CATEGORIES
@@ -149,23 +150,4 @@ def csv_row(row: Feedback, username: str) -> dict[str, Any]:
         "designation_sha256": row.designation_sha256,
         "description_sha256": row.description_sha256,
         "comment": row.comment,
-    }
-
-
-def feedback_json(row: Feedback) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "prediction_id": row.prediction_id,
-        "user_id": row.user_id,
-        "is_correct": row.is_correct,
-        "correct_category": row.correct_category,
-        "comment": row.comment,
-        "predicted_category": row.predicted_category,
-        "confidence": row.confidence,
-        "model_version": row.model_version,
-        "has_text": row.designation is not None,
-        "status": row.status,
-        "product_id": row.product_id,
-        "created_at": row.created_at.isoformat(),
-        "updated_at": row.updated_at.isoformat(),
     }

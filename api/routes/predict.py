@@ -13,23 +13,10 @@ from typing import Any
 from flask import Blueprint, request, url_for
 from sqlalchemy import select
 
-from api.admin_monitoring import refuse_if_maintenance
-from api.authn import predict_caller as caller
-from api.authn import require_user
-from api.broker import BacklogFull
-from api.callbacks import callback_target
-from api.collector import wants_async
 from api.errors import ApiError
-from api.intake import (
-    FAILURE_STATUS,
-    check_product,
-    decode_image,
-    prediction_record,
-    spend_quota,
-)
-from api.predictions import answer_from_record, read_prediction
+from api.guards import predict_caller as caller
+from api.guards import refuse_if_maintenance, require_user
 from api.queries import paginate
-from api.recorder import record_from_answer
 from api.schemas import (
     PageQuery,
     PredictIn,
@@ -39,6 +26,18 @@ from api.schemas import (
     ProductForm,
 )
 from api.services import services
+from api.services.broker import BacklogFull
+from api.services.callbacks import callback_target
+from api.services.collector import wants_async
+from api.services.intake import (
+    FAILURE_STATUS,
+    check_product,
+    decode_image,
+    prediction_record,
+    spend_quota,
+)
+from api.services.predictions import answer_from_record, read_prediction
+from api.services.recorder import record_from_answer
 from api.spec import BEARER, USER, guarded_by, json_body, query_args, responses, spec
 from common.orm import Feedback, PredictionRecord
 from common.schemas import PredictJob

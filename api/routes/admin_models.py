@@ -6,12 +6,11 @@ from typing import Any
 
 from flask import Blueprint, g
 
-from api import jobs, versions
-from api.authn import guard_admin_blueprint
 from api.errors import ApiError
+from api.guards import guard_admin_blueprint
 from api.queries import arg
 from api.schemas import EvaluateQuery, Evaluation, Job, PromoteIn, VersionList, VersionOut
-from api.services import services
+from api.services import jobs, services, versions
 from api.spec import ADMIN, BEARER, json_body, responses, spec
 from common.events import record_event
 

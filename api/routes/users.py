@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import Blueprint, g
 
-from api import accounts
-from api.authn import guard_admin_blueprint
+from api.guards import guard_admin_blueprint
 from api.schemas import UserList, UserOut
-from api.services import services
+from api.services import accounts, services
 from api.spec import ADMIN, BEARER, responses, spec
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")

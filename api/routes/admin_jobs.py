@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import Blueprint, g
 
-from api import jobs
-from api.authn import guard_admin_blueprint
 from api.errors import ApiError
+from api.guards import guard_admin_blueprint
 from api.schemas import Job, RetrainIn
-from api.services import services
+from api.services import jobs, services
 from api.spec import ADMIN, BEARER, json_body, responses, spec
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin")
