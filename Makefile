@@ -51,11 +51,12 @@ lock: $(DEV_DEPS) ## Pin every extra's dependencies again in requirements.lock (
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 		--custom-compile-command "make lock" -o $(LOCK)
 
-bench: $(DEV_DEPS) ## Model, served path, scaling with workers, list+poll comparison (BENCH_QUICK=1: smoke)
+bench: $(DEV_DEPS) ## Model, served path, image heads, scaling, list+poll, batch vs singles (BENCH_QUICK=1: smoke)
 	$(BIN)/python -m bench.serving $(if $(BENCH_QUICK),--scale 0.3 --repeat 10)
 	$(BIN)/python -m bench.image_branch $(if $(BENCH_QUICK),--repeat 5)
 	$(BIN)/python -m bench.scaling $(if $(BENCH_QUICK),--quick)
 	$(BIN)/python -m bench.naive $(if $(BENCH_QUICK),--quick)
+	$(BIN)/python -m bench.batch $(if $(BENCH_QUICK),--quick)
 
 WORKERS ?= 2
 USERS ?= 10

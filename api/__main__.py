@@ -10,8 +10,8 @@ import argparse
 import getpass
 import sys
 
-from api.accounts import create_user
 from api.errors import ApiError
+from api.services.accounts import create_user
 from common.db import init_db, session_factory
 from common.logs import configure_logging
 from common.orm import ROLE_ADMIN

@@ -11,7 +11,12 @@ from rq import Queue
 from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import (
+from api import observability
+from api.bodies import ApiRequest, StrictJSONProvider
+from api.errors import ApiError, register_error_handlers
+from api.guards import init_auth
+from api.routes import (
+    admin_callbacks,
     admin_feedback,
     admin_jobs,
     admin_logs,
@@ -19,20 +24,22 @@ from api import (
     admin_monitoring,
     admin_products,
     auth,
+    batch,
     docs,
     feedback,
     health,
-    observability,
+    metrics,
     predict,
     users,
+    webhooks,
 )
-from api.accounts import ensure_first_admin
-from api.authn import init_auth
-from api.broker import PredictBroker
-from api.errors import ApiError, register_error_handlers
-from api.ratelimit import LoginLimiter
-from api.recorder import PredictionLog, Recorder
 from api.services import Services
+from api.services.accounts import ensure_first_admin
+from api.services.broker import PredictBroker
+from api.services.callbacks import CallbackDispatcher
+from api.services.collector import AnswerCollector
+from api.services.ratelimit import LoginLimiter, PredictQuota
+from api.services.recorder import PredictionLog, Recorder
 from common.db import init_db, session_factory
 from common.orm import User
 from common.redis_client import connect
@@ -43,8 +50,11 @@ logger = logging.getLogger(__name__)
 BLUEPRINTS = (
     health,
     predict,
+    batch,
     auth,
     users,
+    webhooks,
+    admin_callbacks,
     admin_products,
     admin_jobs,
     admin_models,
@@ -52,7 +62,7 @@ BLUEPRINTS = (
     feedback,
     admin_feedback,
     admin_monitoring,
-    observability,
+    metrics,
     docs,
 )
 
@@ -60,11 +70,14 @@ BLUEPRINTS = (
 def create_app(settings: Settings | None = None, *, record_predictions: bool = True) -> Flask:
     """A configured API app; settings come from the environment unless given.
 
-    ``record_predictions=False`` leaves the recorder thread unstarted (tests
-    that drain the prediction log themselves).
+    ``record_predictions=False`` leaves the recorder, collector and callback threads
+    unstarted (tests that drain, collect and deliver themselves).
     """
     settings = settings or Settings()
     app = Flask(__name__)
+    app.json_provider_class = StrictJSONProvider
+    app.json = StrictJSONProvider(app)
+    app.request_class = ApiRequest
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -75,20 +88,25 @@ def create_app(settings: Settings | None = None, *, record_predictions: bool = T
     sessions = session_factory(_migrated_engine(settings))
     client = connect(settings)
     blocking = connect(settings, blocking_s=settings.predict_timeout_s)
+    predictions = PredictionLog(client)
     services = Services(
         settings=settings,
         redis=client,
         broker=PredictBroker(settings, client, blocking),
         sessions=sessions,
         limiter=LoginLimiter(settings, client),
-        predictions=PredictionLog(client),
+        quota=PredictQuota(settings, client),
+        predictions=predictions,
         recorder=Recorder(connect(settings, blocking_s=2.0), sessions),
+        collector=AnswerCollector(connect(settings, blocking_s=3.0), predictions),
+        callbacks=CallbackDispatcher(settings, client, sessions),
         queue=Queue(
             settings.training_queue,
             connection=connect(settings, blocking_s=settings.import_wait_s + 1),
         ),
     )
     app.extensions["shelfwise"] = services
+    services.collector.on_finished.append(services.callbacks.on_answer)
 
     def load_user(user_id: int) -> User | None:
         with sessions() as session:
@@ -114,6 +132,8 @@ def create_app(settings: Settings | None = None, *, record_predictions: bool = T
         app.register_blueprint(module.bp)
     if record_predictions:
         services.recorder.start()
+        services.collector.start()
+        services.callbacks.start()
     return app
 
 

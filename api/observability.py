@@ -1,4 +1,5 @@
-"""Request ids, request metrics and ``GET /metrics`` for the API.
+"""Request ids and request metrics for the API; the registries ``GET /metrics`` reads
+(``api/routes/metrics.py``).
 
 Every request gets an id (the client's ``X-Request-ID`` when it is sane, else
 a new one), returned as ``X-Request-ID`` and carried by every log line of the
@@ -17,15 +18,8 @@ import uuid
 from collections.abc import Iterator
 
 import redis
-from flask import Blueprint, Flask, Response, current_app, g, request
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
+from flask import Flask, Response, g, request
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -35,7 +29,6 @@ from common import keys
 from common.logs import reset_context, set_context
 
 logger = logging.getLogger(__name__)
-bp = Blueprint("metrics", __name__)
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 REQUESTS = Counter(
@@ -118,11 +111,3 @@ class BrokerCollector(Collector):
         yield GaugeMetricFamily(
             "shelfwise_training_queue_depth", "Jobs waiting on the training queue", training
         )
-
-
-@bp.get("/metrics")
-def metrics() -> Response:
-    """Prometheus text format."""
-    registries: list[CollectorRegistry] = current_app.extensions["shelfwise_metrics"]
-    body = b"".join(generate_latest(r) for r in registries)
-    return Response(body, mimetype=CONTENT_TYPE_LATEST)

@@ -60,23 +60,23 @@ def like_pattern(text: str) -> str:
 def paginate(
     session: Session, query: Select[Any], render: Callable[[Any], dict[str, Any]]
 ) -> dict[str, Any]:
-    """One page of ``query`` (``?page=``, ``?per_page=``) with the total count."""
+    """One page of ``query`` (``?page=``, ``?per_page=``) with the total count.
+
+    A ``per_page`` above MAX_PER_PAGE is served as MAX_PER_PAGE: the answer's
+    ``per_page`` is the size used and ``max_per_page`` the cap.
+    """
     page = arg("page", integer, 1)
     per_page = arg("per_page", integer, 50)
-    if (
-        page is None
-        or per_page is None
-        or not (1 <= page <= MAX_PAGE and 1 <= per_page <= MAX_PER_PAGE)
-    ):
-        raise ApiError(
-            400, "invalid_query", f"1 <= page <= {MAX_PAGE:,} and 1 <= per_page <= {MAX_PER_PAGE}."
-        )
+    if page is None or per_page is None or not (1 <= page <= MAX_PAGE and 1 <= per_page):
+        raise ApiError(400, "invalid_query", f"1 <= page <= {MAX_PAGE:,} and per_page >= 1.")
+    per_page = min(per_page, MAX_PER_PAGE)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page))
     return {
         "items": [render(row) for row in rows],
         "page": page,
         "per_page": per_page,
+        "max_per_page": MAX_PER_PAGE,
         "total": total,
         "pages": (total + per_page - 1) // per_page,
     }

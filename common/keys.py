@@ -102,3 +102,36 @@ def schedule_slot(task: str) -> str:
 
 LAST_EVALUATED_F1 = "shelfwise:last-evaluated-f1"
 """JSON of the latest scheduled evaluation: version, weighted F1, time."""
+
+
+def batch(batch_id: str) -> str:
+    """One /predict/batch request: its owner and its products' prediction ids (JSON)."""
+    return f"shelfwise:batch:{batch_id}"
+
+
+ASYNC_STREAM = "shelfwise:async"
+"""Asynchronous predictions awaiting their answer, read by the API's collectors."""
+
+COLLECTOR_GROUP = "collectors"
+
+
+def callback(prediction_id: str) -> str:
+    """The callback of one prediction: target, payload, status and attempts (JSON)."""
+    return f"shelfwise:callback:{prediction_id}"
+
+
+CALLBACKS_DUE = "shelfwise:callbacks:due"
+"""Sorted set of prediction ids whose callback is due, scored by when (unix seconds)."""
+
+CALLBACK_HOSTS = "shelfwise:callback-hosts"
+"""Hosts an admin allows callbacks to whatever their scheme and addresses (set)."""
+
+
+def quota_requests(caller: str, window: int) -> str:
+    """Prediction requests of one account (``user:<id>``) or address in one minute."""
+    return f"shelfwise:quota:requests:{caller}:{window}"
+
+
+def quota_products(caller: str, window: int) -> str:
+    """Products sent for prediction by one account or address in one minute."""
+    return f"shelfwise:quota:products:{caller}:{window}"

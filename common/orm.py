@@ -133,6 +133,9 @@ class User(Base):
     """Where alerts reach an admin; a username that is an address serves when unset."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    callback_secret: Mapped[str | None] = mapped_column(String(64))
+    """Signs this account's prediction callbacks (HMAC-SHA256); shown once, rotatable."""
+    callback_secret_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PredictionRecord(Base):

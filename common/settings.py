@@ -65,11 +65,42 @@ class Settings(BaseSettings):
     )
     predict_timeout_s: float = Field(10.0, gt=0, description="How long /predict waits.")
     max_upload_mb: float = Field(10.0, gt=0, description="Largest request body.")
+    predict_requests_per_minute: int = Field(
+        1200,
+        ge=0,
+        description="Prediction requests per account (or anonymous address) per "
+        "minute before 429; 0 = no limit.",
+    )
+    predict_products_per_minute: int = Field(
+        6000,
+        ge=0,
+        description="Products classified per account (or anonymous address) per "
+        "minute before 429, batches included; 0 = no limit.",
+    )
+    max_batch_products: int = Field(
+        64, ge=1, le=1000, description="Most products in one /predict/batch request."
+    )
     max_image_pixels: int = Field(40_000_000, gt=0, description="Decompression-bomb cap.")
     max_text_chars: int = Field(20_000, gt=0, description="Longest designation/description.")
     backlog_limit: int = Field(1000, gt=0, description="Queued jobs before /predict sheds load.")
     result_ttl_s: int = Field(3600, gt=0, description="How long answers stay readable.")
     redis_timeout_s: float = Field(2.0, gt=0, description="Connect/command timeout to Redis.")
+
+    callback_timeout_s: float = Field(
+        5.0, gt=0, le=60, description="How long one callback delivery waits for its receiver."
+    )
+    callback_max_attempts: int = Field(
+        8, ge=1, le=20, description="Deliveries of one callback before it is given up."
+    )
+    callback_backoff_s: float = Field(
+        2.0,
+        gt=0,
+        description="Wait before a callback's second attempt; it doubles after each failure "
+        "(at most 10 minutes).",
+    )
+    callback_workers: int = Field(
+        4, ge=1, le=64, description="Callback deliveries in flight per API process."
+    )
 
     # --- accounts and security (API) ------------------------------------------
     environment: Literal["development", "production"] = Field(

@@ -24,7 +24,7 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
     """The API's job plus ``percent``, ``label`` and ``final`` for the page."""
     progress = job.get("progress") or {}
     stage = progress.get("stage")
-    state = job.get("state", "queued")
+    state = job.get("status") or job.get("state", "queued")
     percent, label = STAGES.get(stage, (0, "Waiting for the trainer"))
     epoch = progress.get("epoch")
     if stage in _SPAN and epoch:
@@ -41,4 +41,11 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
         label = {"failed": "Failed", "canceled": "Canceled", "canceling": "Canceling…"}[state]
     elif state == "queued":
         label = "Queued"
-    return {**job, "percent": round(percent), "label": label, "final": state in FINAL}
+    return {
+        **job,
+        "state": state,
+        "status": state,
+        "percent": round(percent),
+        "label": label,
+        "final": state in FINAL,
+    }

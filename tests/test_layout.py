@@ -67,3 +67,29 @@ def test_layout_is_the_one_users_asked_for() -> None:
         "README.md",
     ]:
         assert (ROOT / name).exists(), name
+
+
+def test_api_rooms_routes_import_no_other_route() -> None:
+    """api/routes holds blueprints only; a route reaches shared work through api/services,
+    api/guards and the other rooms, never through another route module."""
+    routes = sorted((ROOT / "api" / "routes").glob("*.py"))
+    assert len(routes) > 10
+    bad = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in routes
+        for module in imported_modules(path)
+        if module.startswith("api.routes")
+    ]
+    assert bad == []
+    services = sorted((ROOT / "api" / "services").glob("*.py"))
+    leaks = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in services
+        for module in imported_modules(path)
+        if module.startswith(("api.routes", "api.guards", "flask.Blueprint"))
+    ]
+    assert leaks == []
+    assert {p.stem for p in (ROOT / "api").glob("*.py")} == {
+        "__init__", "__main__", "app", "bodies", "errors", "guards", "gunicorn_conf",
+        "observability", "queries", "schemas", "spec", "wsgi",
+    }  # fmt: skip

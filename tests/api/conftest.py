@@ -15,9 +15,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 
-from api.accounts import create_user
 from api.app import create_app
 from api.services import Services
+from api.services.accounts import create_user
 from common.categories import CODES
 from common.orm import User
 from common.schemas import PredictJob, Timing, success_answer
@@ -59,6 +59,8 @@ def app(settings_api: Settings) -> Iterator[Flask]:
     app = create_app(settings_api, record_predictions=False)
     yield app
     app.extensions["shelfwise"].recorder.stop()
+    app.extensions["shelfwise"].collector.stop()
+    app.extensions["shelfwise"].callbacks.stop()
 
 
 @pytest.fixture

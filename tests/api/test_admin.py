@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from api.admin_jobs import retrain_params
+from api.routes.admin_jobs import retrain_params
 from common import keys, model_store
 from common.model_store import REQUIRED_FILES
 from common.orm import ModelVersionRecord, PredictionRecord
@@ -16,8 +16,9 @@ def test_retrain_is_queued_and_one_at_a_time(client, svc, admin):
     assert first.status_code == 202
     body = first.get_json()
     assert body["status_url"] == f"/admin/jobs/{body['job_id']}"
+    assert body["status"] == body["state"] == "queued"  # state: the former name, kept a release
     job = client.get(body["status_url"], headers=admin).get_json()
-    assert job["state"] == "queued" and job["kind"] == "retrain"
+    assert job["status"] == job["state"] == "queued" and job["kind"] == "retrain"
     assert job["params"] == {"epochs": 2, "promote": "always"}
     second = client.post("/admin/retrain-model", headers=admin)
     assert second.status_code == 409
@@ -26,7 +27,7 @@ def test_retrain_is_queued_and_one_at_a_time(client, svc, admin):
     assert body["job_id"] in error["message"]
 
     canceled = client.post(f"/admin/jobs/{body['job_id']}/cancel", headers=admin)
-    assert canceled.status_code == 202 and canceled.get_json()["state"] == "canceled"
+    assert canceled.status_code == 202 and canceled.get_json()["status"] == "canceled"
     again = client.post(f"/admin/jobs/{body['job_id']}/cancel", headers=admin)
     assert (again.status_code, again.get_json()["error"]["code"]) == (409, "job_finished")
     assert client.post("/admin/retrain-model", headers=admin).status_code == 202
@@ -40,20 +41,26 @@ def test_model_params_take_numbers_strings_and_booleans():
 def test_retrain_parameters_are_checked(client, svc, admin):
     for bad in (
         {"epochs": 0},
-        {"epochs": "3"},
         {"learning_rate": 2},
-        {"promote": "maybe"},
-        {"colour": "red"},
-        {"data": "yesterday"},
         {"replay": -1},
         {"model_params": {"epochs": 3}},
-        {"model_params": {"gru_units": [64]}},
     ):
         response = client.post("/admin/retrain-model", json=bad, headers=admin)
         assert (response.status_code, response.get_json()["error"]["code"]) == (
             422,
             "invalid_parameter",
         ), bad
+    for bad, field, code in (
+        ({"epochs": "3"}, "epochs", "invalid_field"),
+        ({"promote": "maybe"}, "promote", "invalid_field"),
+        ({"colour": "red"}, "colour", "unknown_field"),
+        ({"data": "yesterday"}, "data", "invalid_field"),
+        ({"model_params": {"gru_units": [64]}}, "model_params.gru_units", "invalid_field"),
+    ):
+        response = client.post("/admin/retrain-model", json=bad, headers=admin)
+        error = response.get_json()["error"]
+        assert (response.status_code, error["code"], error["field"]) == (400, code, field), bad
+        assert field in error["message"]
     assert client.post("/admin/retrain-model", data="x", headers=admin).status_code == 415
     assert svc.redis.get(keys.TRAINING_LOCK) is None
 
@@ -116,7 +123,12 @@ def test_versions_promotion_gate_force_and_rollback(client, svc, admin):
     assert back.status_code == 200 and back.get_json()["reason"].startswith("rollback")
     assert model_store.production_version(svc.settings.models_path) == "v1"
     again = client.post("/admin/models/v1/promote", headers=admin)
-    assert again.status_code == 409
+    assert again.status_code == 200
+    same = again.get_json()
+    assert (same["reason"], same["changed"]) == ("already production", False)
+    assert again.get_json()["production"] and back.get_json()["changed"]
+    promotions = client.get("/admin/logs?kind=promotion", headers=admin).get_json()["items"]
+    assert sum("v1 promoted" in e["message"] for e in promotions) == 1  # nothing happened again
     assert client.post("/admin/models/v9/promote", headers=admin).status_code == 404
     assert client.post("/admin/models/..%2Fx/promote", headers=admin).status_code == 404
     assert (

@@ -10,9 +10,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from api.__main__ import create_admin
-from api.accounts import create_user
 from api.app import create_app
-from api.passwords import WeakPassword, check_strength
+from api.services.accounts import create_user
+from api.services.passwords import WeakPassword, check_strength
 from common.orm import User
 from common.signing_keys import ConfigError
 from tests.api.conftest import PASSWORD, api_settings, bearer, token_for

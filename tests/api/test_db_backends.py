@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from api.accounts import create_user
 from api.app import create_app
-from api.recorder import Recorder
+from api.services.accounts import create_user
+from api.services.recorder import Recorder
 from common.orm import Event, IngestionBatch, PredictionRecord, Product
 from tests.api.conftest import api_settings, bearer, token_for
 

@@ -75,7 +75,7 @@ def test_a_late_answer_completes_its_record(tmp_path, redis_server, redis_client
     settings = api_settings(tmp_path / "late", redis_server.url, predict_timeout_s=0.3)
     app = create_app(settings, record_predictions=False)
     svc = app.extensions["shelfwise"]
-    from api.accounts import create_user
+    from api.services.accounts import create_user
 
     alice = bearer(token_for(app, create_user(svc.sessions, "alice2", "Correct-Horse-42")))
     client = app.test_client()
@@ -122,7 +122,7 @@ def test_anonymous_predictions_when_the_setting_allows(tmp_path, redis_server, r
 
 
 def test_records_survive_a_recorder_that_dies_mid_batch(client, svc, fake_worker, alice):
-    from api.recorder import Recorder
+    from api.services.recorder import Recorder
 
     ids = [
         client.post("/predict", json={"designation": f"jeu {i}"}, headers=alice).get_json()[
@@ -163,6 +163,8 @@ def test_the_recorder_thread_drains_by_itself(tmp_path, redis_server, redis_clie
     finally:
         worker.stop.set()
         app.extensions["shelfwise"].recorder.stop()
+        app.extensions["shelfwise"].collector.stop()
+        app.extensions["shelfwise"].callbacks.stop()
 
 
 def test_a_user_lists_his_own_predictions_with_his_verdicts(client, svc, fake_worker, alice, bob):

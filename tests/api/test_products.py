@@ -150,7 +150,7 @@ def test_caps_on_size_and_entries(tmp_path, redis_server, redis_client, make_use
         max_zip_uncompressed_mb=0.01,
     )
     app = create_app(settings, record_predictions=False)
-    from api.accounts import create_user
+    from api.services.accounts import create_user
 
     admin = bearer(
         token_for(
@@ -187,12 +187,31 @@ def test_one_product_is_queued_for_import(client, svc, admin):
         svc.settings.uploads_path / job["params"]["path"].rsplit("/", 1)[-1] / "products.csv"
     ).read_text()
     assert "p9,Piscine,,2583" in csv_text
+    assert response.get_json()["productid"] == "p9"
+
+
+@pytest.mark.parametrize("given", [None, "", "  "])
+def test_a_product_without_productid_gets_one(client, svc, admin, given):
+    fields = {k: v for k, v in SINGLE.items() if k != "productid"}
+    if given is not None:
+        fields["productid"] = given
+    response = upload(client, admin, **fields)
+    assert response.status_code == 202, response.get_json()
+    productid = response.get_json()["productid"]
+    assert productid.startswith("sw-") and len(productid) == 23
+    job = client.get(response.get_json()["status_url"], headers=admin).get_json()
+    csv_text = (
+        svc.settings.uploads_path / job["params"]["path"].rsplit("/", 1)[-1] / "products.csv"
+    ).read_text()
+    assert f"{productid},Piscine,,2583" in csv_text
+    again = upload(client, admin, **fields).get_json()["productid"]
+    assert again != productid
 
 
 BAD_SINGLE = {
     "unknown code": (SINGLE | {"prdtypecode": "1234"}, 422, "unknown_category"),
     "code not a number": (SINGLE | {"prdtypecode": "abc"}, 422, "unknown_category"),
-    "no productid": (SINGLE | {"productid": ""}, 400, "invalid_field"),
+    "productid too long": (SINGLE | {"productid": "p" * 65}, 400, "invalid_field"),
     "no text, no image": (SINGLE | {"designation": ""}, 400, "missing_input"),
     "not an image": (SINGLE | {"image": b"%PDF-1.4 not an image"}, 415, "unsupported_media_type"),
 }
@@ -252,7 +271,10 @@ def test_products_query(client, svc, admin):
     batch_id = page["items"][0]["batch_id"]
     batch = client.get(f"/admin/products?batch={batch_id}", headers=admin).get_json()
     assert batch["total"] == 15
-    for bad in ("category=x", "has_image=maybe", "page=0", "per_page=100000"):
+    clamped = client.get("/admin/products?per_page=100000", headers=admin).get_json()
+    assert (clamped["per_page"], clamped["max_per_page"]) == (500, 500)
+    assert len(clamped["items"]) == clamped["total"] == 30
+    for bad in ("category=x", "has_image=maybe", "page=0", "per_page=0"):
         response = client.get(f"/admin/products?{bad}", headers=admin)
         assert (response.status_code, response.get_json()["error"]["code"]) == (
             400,

@@ -17,8 +17,8 @@ from aiosmtpd.handlers import Message
 from flask.testing import FlaskClient
 from rq import Queue
 
-from api.accounts import create_user
 from api.services import Services
+from api.services.accounts import create_user
 from common import keys
 from common.alerts import Alerter
 from common.job_queue import enqueue_retrain

@@ -1,0 +1,26 @@
+"""Feedback as the API shows it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.orm import Feedback
+
+
+def feedback_json(row: Feedback) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "prediction_id": row.prediction_id,
+        "user_id": row.user_id,
+        "is_correct": row.is_correct,
+        "correct_category": row.correct_category,
+        "comment": row.comment,
+        "predicted_category": row.predicted_category,
+        "confidence": row.confidence,
+        "model_version": row.model_version,
+        "has_text": row.designation is not None,
+        "status": row.status,
+        "product_id": row.product_id,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }

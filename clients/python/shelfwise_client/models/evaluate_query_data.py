@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class EvaluateQueryData(StrEnum):
+    EVALUATION_SET = "evaluation_set"
+    RECENT = "recent"
+
+    def __str__(self) -> str:
+        return str(self.value)

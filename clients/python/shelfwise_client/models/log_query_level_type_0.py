@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class LogQueryLevelType0(StrEnum):
+    DEBUG = "debug"
+    ERROR = "error"
+    INFO = "info"
+    WARNING = "warning"
+
+    def __str__(self) -> str:
+        return str(self.value)

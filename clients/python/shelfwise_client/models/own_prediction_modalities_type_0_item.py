@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class OwnPredictionModalitiesType0Item(StrEnum):
+    IMAGE = "image"
+    TEXT = "text"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class PredictionStatus(StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+    QUEUED = "queued"
+    TIMEOUT = "timeout"
+
+    def __str__(self) -> str:
+        return str(self.value)

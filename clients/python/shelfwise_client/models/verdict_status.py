@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class VerdictStatus(StrEnum):
+    ACCEPTED = "accepted"
+    NEW = "new"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,282 @@
+"""Signed callbacks: a real receiver on 127.0.0.1 (allowed by the admins' allow-list) checks
+the signature; retries with backoff, every attempt recorded; private targets refused."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from api.services.callbacks import refusal, sign
+from common import keys
+from tests.api.conftest import FakeWorker, api_settings, bearer, token_for
+from tests.waiting import wait_for
+
+
+class Receiver:
+    """An HTTP server that keeps what it is sent and answers the statuses it is told."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
+        self.release = threading.Event()
+        self.release.set()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.release.wait(30)
+                receiver.received.append({"headers": dict(self.headers), "body": body})
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def verify(self, request: dict[str, Any], secret: str) -> dict[str, Any]:
+        """What a receiver does: check the signature over timestamp and body."""
+        timestamp = request["headers"]["X-Shelfwise-Timestamp"]
+        expected = hmac.new(
+            secret.encode(), timestamp.encode() + b"." + request["body"], hashlib.sha256
+        ).hexdigest()
+        assert hmac.compare_digest(
+            request["headers"]["X-Shelfwise-Signature"], f"sha256={expected}"
+        )
+        return json.loads(request["body"])
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    yield found
+    found.release.set()
+    found.server.shutdown()
+
+
+@pytest.fixture
+def hooked(tmp_path, redis_server, redis_client):
+    """An API whose callbacks retry fast, a user with a secret, 127.0.0.1 allowed."""
+    from api.app import create_app
+    from api.services.accounts import create_user
+
+    settings = api_settings(
+        tmp_path, redis_server.url, callback_backoff_s=0.05, callback_max_attempts=3
+    )
+    app = create_app(settings, record_predictions=False)
+    svc = app.extensions["shelfwise"]
+    worker = FakeWorker(settings)
+    worker.thread.start()
+    client = app.test_client()
+    alice = bearer(token_for(app, create_user(svc.sessions, "alice", "Correct-Horse-42")))
+    admin = bearer(token_for(app, create_user(svc.sessions, "root", "Correct-Horse-42", "admin")))
+    secret = client.post("/account/callback-secret", headers=alice).get_json()["secret"]
+    allowed = client.put("/admin/callback-hosts", json={"hosts": ["127.0.0.1"]}, headers=admin)
+    assert allowed.status_code == 200 and allowed.get_json() == {"hosts": ["127.0.0.1"]}
+    yield app, svc, client, alice, admin, secret
+    worker.stop.set()
+    svc.callbacks.stop()
+
+
+def settle(svc, deliveries: int = 1) -> None:
+    """Collect answers and deliver callbacks until ``deliveries`` callbacks are settled."""
+
+    def step() -> bool:
+        svc.collector.collect_once(block_ms=50)
+        svc.callbacks.deliver_due()
+        settled = [
+            json.loads(raw)["status"] != "pending"
+            for key in svc.redis.scan_iter(keys.callback("*"))
+            if (raw := svc.redis.get(key))
+        ]
+        return len(settled) >= deliveries and all(settled)
+
+    wait_for(step, 20, "callbacks settled")
+
+
+def test_the_secret_is_shown_once_and_rotates(client, alice, bob):
+    assert client.get("/account/callback-secret", headers=alice).get_json() == {
+        "configured": False,
+        "created_at": None,
+    }
+    first = client.post("/account/callback-secret", headers=alice)
+    assert first.status_code == 201 and first.get_json()["secret"].startswith("sws_")
+    state = client.get("/account/callback-secret", headers=alice).get_json()
+    assert state["configured"] and "secret" not in state
+    second = client.post("/account/callback-secret", headers=alice).get_json()["secret"]
+    assert second != first.get_json()["secret"]
+    assert client.get("/account/callback-secret", headers=bob).get_json()["configured"] is False
+    assert client.post("/account/callback-secret").status_code == 401
+
+
+def test_a_signed_callback_reaches_the_receiver(hooked, receiver):
+    app, svc, client, alice, admin, secret = hooked
+    response = client.post(
+        "/predict?wait=false",
+        json={"designation": "piscine", "callback_url": receiver.url},
+        headers=alice,
+    )
+    assert response.status_code == 202, response.get_json()
+    pid = response.get_json()["prediction_id"]
+    settle(svc)
+    [request] = receiver.received
+    payload = receiver.verify(request, secret)
+    assert payload["event"] == "prediction.answered"
+    assert payload["prediction"]["prediction_id"] == pid
+    assert payload["prediction"]["status"] == "done"
+    assert request["headers"]["X-Shelfwise-Delivery"] == pid
+    seen = client.get(f"/predictions/{pid}/callback", headers=alice)
+    assert seen.status_code == 200
+    body = seen.get_json()
+    assert body["status"] == "delivered" and [a["status_code"] for a in body["attempts"]] == [200]
+    assert client.get(f"/predictions/{pid}/callback", headers=admin).status_code == 200
+    from api.services.accounts import create_user
+
+    bob = bearer(token_for(app, create_user(svc.sessions, "bob", "Correct-Horse-42")))
+    assert client.get(f"/predictions/{pid}/callback", headers=bob).status_code == 403
+    assert client.get("/predictions/nope/callback", headers=alice).status_code == 404
+
+
+def test_a_synchronous_prediction_answers_before_its_callback_is_delivered(hooked, receiver):
+    _, svc, client, alice, _, secret = hooked
+    receiver.release.clear()  # the receiver hangs
+    svc.callbacks.start()
+    svc.collector.start()
+    try:
+        response = client.post(
+            "/predict", json={"designation": "livre", "callback_url": receiver.url}, headers=alice
+        )
+        assert response.status_code == 200  # while the receiver has not answered
+        assert receiver.received == []
+        receiver.release.set()
+        wait_for(lambda: receiver.received, 20, "the delivery")
+        assert (
+            receiver.verify(receiver.received[0], secret)["prediction"]["prediction_id"]
+            == (response.get_json()["prediction_id"])
+        )
+    finally:
+        svc.collector.stop()
+
+
+def test_failures_are_retried_with_backoff_and_every_attempt_recorded(hooked, receiver):
+    _, svc, client, alice, _, secret = hooked
+    receiver.statuses = [500, 503]
+    pid = client.post(
+        "/predict?wait=false",
+        json={"designation": "console", "callback_url": receiver.url},
+        headers=alice,
+    ).get_json()["prediction_id"]
+    settle(svc)
+    body = client.get(f"/predictions/{pid}/callback", headers=alice).get_json()
+    assert body["status"] == "delivered"
+    assert [a["status_code"] for a in body["attempts"]] == [500, 503, 200]
+    times = [a["at"] for a in body["attempts"]]
+    assert times[2] - times[1] >= 0.1 > 0  # the second wait doubled the first (0.05 s)
+    assert times[1] - times[0] >= 0.05
+    assert len(receiver.received) == 3
+    assert all(receiver.verify(r, secret)["prediction"]["prediction_id"] == pid
+               for r in receiver.received)  # fmt: skip
+
+
+def test_retries_are_bounded(hooked, receiver):
+    _, svc, client, alice, _, _ = hooked
+    receiver.statuses = [500] * 10
+    pid = client.post(
+        "/predict?wait=false",
+        json={"designation": "console", "callback_url": receiver.url},
+        headers=alice,
+    ).get_json()["prediction_id"]
+    settle(svc)
+    body = client.get(f"/predictions/{pid}/callback", headers=alice).get_json()
+    assert body["status"] == "failed" and len(body["attempts"]) == 3  # CALLBACK_MAX_ATTEMPTS
+    assert svc.redis.zcard(keys.CALLBACKS_DUE) == 0
+
+
+def test_a_batch_calls_back_once_per_product(hooked, receiver):
+    _, svc, client, alice, _, secret = hooked
+    sent = [{"ref": "a", "designation": "livre"}, {"ref": "b", "designation": "jeu"}]
+    response = client.post(
+        "/predict/batch",
+        json={"products": sent, "callback_url": receiver.url},
+        headers=alice | {"Prefer": "respond-async"},
+    )
+    assert response.status_code == 202
+    settle(svc, 2)
+    payloads = [receiver.verify(r, secret) for r in receiver.received]
+    assert sorted(p["ref"] for p in payloads) == ["a", "b"]
+    assert {p["batch_id"] for p in payloads} == {response.get_json()["batch_id"]}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hook",
+        "https://127.0.0.1/hook",
+        "https://localhost/hook",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.10/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://100.64.0.1/hook",
+        "http://93.184.216.34/hook",
+        "ftp://93.184.216.34/hook",
+        "https://user:pw@93.184.216.34/hook",
+        "not a url",
+    ],
+)
+def test_private_and_plain_targets_are_refused(client, svc, alice, url):
+    client.post("/account/callback-secret", headers=alice)
+    response = client.post(
+        "/predict", json={"designation": "x", "callback_url": url}, headers=alice
+    )
+    assert (response.status_code, response.get_json()["error"]["code"]) == (
+        422,
+        "callback_refused",
+    ), response.get_json()
+    assert svc.redis.xlen(keys.PREDICT_STREAM) == 0  # nothing was queued
+
+
+def test_a_public_https_address_is_accepted_by_the_check():
+    assert refusal("https://93.184.216.34/hook", set()) is None
+    assert refusal("http://127.0.0.1:9/hook", {"127.0.0.1"}) is None
+    assert refusal("http://localhost/hook", {"127.0.0.1"}) is not None
+
+
+def test_callbacks_need_a_secret(client, svc, alice):
+    response = client.post(
+        "/predict",
+        json={"designation": "x", "callback_url": "https://93.184.216.34/hook"},
+        headers=alice,
+    )
+    assert (response.status_code, response.get_json()["error"]["code"]) == (
+        409,
+        "no_callback_secret",
+    )
+
+
+def test_only_admins_set_the_allow_list(client, alice, admin):
+    assert client.get("/admin/callback-hosts", headers=alice).status_code == 403
+    assert (
+        client.put("/admin/callback-hosts", json={"hosts": ["x"]}, headers=alice).status_code == 403
+    )
+    bad = client.put("/admin/callback-hosts", json={"hosts": ["a/b"]}, headers=admin)
+    assert (bad.status_code, bad.get_json()["error"]["code"]) == (422, "invalid_host")
+    assert client.get("/admin/callback-hosts", headers=admin).get_json() == {"hosts": []}
+
+
+def test_the_signature_covers_timestamp_and_body():
+    assert sign("k", 1, b"{}") != sign("k", 2, b"{}") != sign("k", 1, b"[]")
+    assert sign("k", 1, b"{}").startswith("sha256=")
