@@ -20,8 +20,8 @@ from api.services import Services, services
 from api.services.broker import BacklogFull
 from api.services.callbacks import callback_target
 from api.services.collector import wants_async
-from api.services.photos import keep_photo
 from api.services.intake import check_product, decode_image, prediction_record, spend_quota
+from api.services.photos import keep_photo
 from api.services.predictions import authorize, read_prediction
 from api.services.recorder import record_from_answer
 from api.spec import BEARER, USER, guarded_by, json_body, query_args, responses, spec

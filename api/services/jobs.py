@@ -22,7 +22,6 @@ from rq.timeouts import TimerDeathPenalty
 
 from api.errors import ApiError
 from api.services import Services
-from api.services.broker import text
 from common import job_events, keys
 from common.events import record_event
 from common.job_queue import claim_training_slot, enqueue_job, queue_retrain

@@ -18,9 +18,9 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from api.accounts import create_user
 from api.app import create_app
 from api.services import Services
+from api.services.accounts import create_user
 from common import feedback_csv
 from common.image_store import ImageStore
 from common.orm import (
