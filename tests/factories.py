@@ -33,7 +33,7 @@ def make_tiny_version(
     text_weight: float = 0.5,
     promote: bool = True,
     seed: int = 0,
-    image_features: str = "pooled",
+    image_features: str = "flat",
 ) -> Path:
     """A randomly initialised but complete model version, optionally put in production."""
     import keras

@@ -60,7 +60,7 @@ class TrainingRecipe:
     # --- image head ---
     image_epochs: int = 40
     image_batch_size: int = 32
-    image_learning_rate: float = 1e-3  # pooled features (docs/image-branch.md)
+    image_learning_rate: float = 3e-4
     image_patience: int = 20
     image_feature_norm: str = "feature"  # "feature", "global" or "none"
     image_label_smoothing: float = 0.2

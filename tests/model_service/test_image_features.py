@@ -53,11 +53,11 @@ def test_the_head_reads_what_its_params_name(base) -> None:  # type: ignore[no-u
 
 
 def test_versions_saved_before_pooled_features_still_load_as_flat(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    path = make_tiny_version(tmp_path, "v1", promote=False, image_features="flat")
+    path = make_tiny_version(tmp_path, "v1", promote=False)
     saved = json.loads((path / "params.json").read_text())
     del saved["image_features"]  # what a version of an earlier release holds
     (path / "params.json").write_text(json.dumps(saved))
     loaded = load_version(path)
     assert loaded.params.image_features == "flat"
     assert loaded.image_head.input_shape[1:] == (1, 1, 512)
-    assert ModelParams().image_features == "pooled"  # what new versions use
+    assert ModelParams().image_features == "flat"  # the default, named in new versions

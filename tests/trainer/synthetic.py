@@ -23,7 +23,7 @@ NEUTRAL = ["neuf", "lot", "qualite", "prix", "taille", "couleur", "super"]
 
 TINY_PARAMS = ModelParams(
     vocab_size=120, seq_len=12, embed_dim=16, gru_units=8, text_dropout=0.1,
-    image_hidden=16, image_dropout=0.1, image_size=32,
+    image_hidden=16, image_dropout=0.1, image_size=32, image_features="pooled",
 )  # fmt: skip
 TINY_RECIPE = TrainingRecipe(min_count=1, warmup_fraction=0.0)
 """Every word counts on tiny data, and a few epochs leave no room for a warm-up."""
