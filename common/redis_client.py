@@ -25,3 +25,13 @@ def connect(settings: Settings, blocking_s: float = 0.0) -> redis.Redis:
         retry_on_error=[redis.ConnectionError, redis.TimeoutError],
         health_check_interval=30,
     )
+
+
+def ensure_group(client: redis.Redis, stream: str, group: str) -> None:
+    """Create ``stream`` and its consumer ``group`` if absent (idempotent; after a Redis
+    restart too)."""
+    try:
+        client.xgroup_create(stream, group, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise

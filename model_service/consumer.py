@@ -16,6 +16,7 @@ import redis
 
 from common import keys
 from common.logs import log_context
+from common.redis_client import ensure_group
 from common.schemas import dumps
 from common.settings import Settings
 
@@ -47,11 +48,7 @@ class StreamConsumer:
 
     def ensure_group(self) -> None:
         """Create the stream and the group if absent (idempotent; after a Redis restart too)."""
-        try:
-            self.client.xgroup_create(keys.PREDICT_STREAM, keys.WORKER_GROUP, id="0", mkstream=True)
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        ensure_group(self.client, keys.PREDICT_STREAM, keys.WORKER_GROUP)
 
     def read(self, count: int, block_ms: int | None) -> list[Entry]:
         """New jobs for this worker: up to ``count``, returning at once when any are queued.

@@ -24,6 +24,7 @@ import redis
 
 from api.services.recorder import PredictionLog, record_from_answer
 from common import keys
+from common.redis_client import ensure_group
 from common.schemas import loads
 
 logger = logging.getLogger(__name__)
@@ -93,13 +94,7 @@ class AnswerCollector:
     def _ensure_group(self) -> None:
         if self._group_ready:
             return
-        try:
-            self.client.xgroup_create(
-                keys.ASYNC_STREAM, keys.COLLECTOR_GROUP, id="0", mkstream=True
-            )
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        ensure_group(self.client, keys.ASYNC_STREAM, keys.COLLECTOR_GROUP)
         self._group_ready = True
 
     def collect_once(self, block_ms: int = 1000) -> int:

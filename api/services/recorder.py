@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common import keys
 from common.orm import PredictionRecord
+from common.redis_client import ensure_group
 
 logger = logging.getLogger(__name__)
 
@@ -106,13 +107,7 @@ class Recorder:
     def _ensure_group(self) -> None:
         if self._group_ready:
             return
-        try:
-            self.client.xgroup_create(
-                keys.PREDICTION_LOG, keys.RECORDER_GROUP, id="0", mkstream=True
-            )
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        ensure_group(self.client, keys.PREDICTION_LOG, keys.RECORDER_GROUP)
         self._group_ready = True
 
     def _loop(self) -> None:
