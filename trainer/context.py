@@ -37,17 +37,17 @@ class TrainerContext:
 def build_context(settings: Settings, *, require_redis: bool = True) -> TrainerContext:
     """Migrate the database and connect; without ``require_redis``, Redis may be absent."""
     sessions = session_factory(init_db(settings))
-    client: redis.Redis | None = redis.Redis.from_url(settings.redis_url)
-    if not require_redis:
-        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=1)
-        try:
-            client.ping()
-        except redis.RedisError:
-            logger.info(
-                "no Redis at %s: promotions are not announced (workers poll the pointer)",
-                settings.redis_url,
-            )
-            client = None
+    if require_redis:
+        return TrainerContext(settings, sessions, redis.Redis.from_url(settings.redis_url))
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        logger.info(
+            "no Redis at %s: promotions are not announced (workers poll the pointer)",
+            settings.redis_url,
+        )
+        return TrainerContext(settings, sessions, None)
     return TrainerContext(settings, sessions, client)
 
 
