@@ -37,6 +37,9 @@ class LocalRun:
             "API_PORT": self.api.rsplit(":", 1)[1],
             "FRONTEND_PORT": str(free_port()),
             "PREDICT_ANONYMOUS": "true",
+            # One address drives the stack as hard as it can: quotas would answer 429.
+            "PREDICT_REQUESTS_PER_MINUTE": "0",
+            "PREDICT_PRODUCTS_PER_MINUTE": "0",
             "VGG16_WEIGHTS": "random",
             "MODEL_WORKERS": "2",
             "TF_INTRA_THREADS": "1",
