@@ -56,7 +56,7 @@ class ModelParams:
     num_classes: int = len(CODES)
     image_size: int = IMAGE_SIZE
 
-    def to_dict(self) -> dict[str, float | int]:
+    def to_dict(self) -> dict[str, float | int | str]:
         return asdict(self)
 
     @classmethod
