@@ -187,7 +187,7 @@ def train(
         shutil.rmtree(staging, ignore_errors=True)
 
     register_and_promote(ctx, version, recipe, scores, provenance, seconds, promote_now, decision)
-    _log_mlflow(ctx.settings, version.name, params, recipe, scores, path)
+    _log_mlflow(ctx.settings, version.name, version.params, recipe, scores, path)
     report_progress("done", None, metrics.short(scores))
     return TrainResult(
         version.name, path, scores, promote_now, decision, production_f1, time.monotonic() - started
