@@ -154,6 +154,7 @@ class Timing(Answer):
     queue_ms: float
     preprocess_ms: float
     inference_ms: float
+    runtime: str | None = None  # int8 or fp32 (ONNX Runtime); absent in older answers
 
 
 class Prediction(Answer):

@@ -80,8 +80,9 @@ def create_app(redis_url: str, timeout_s: float = 120.0):  # type: ignore[no-unt
 def worker(redis_url: str, models: Path, weights: str) -> None:
     """The simple design's worker: one job at a time, one forward pass each."""
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    from model_service.fusion import ProductInput
     from model_service.model import build_vgg16_base
-    from model_service.predictor import Predictor, ProductInput
+    from model_service.predictor import Predictor
     from model_service.preprocessing import clean_text, load_image
     from model_service.version import load_version
 

@@ -52,6 +52,16 @@ def record_version(
     return record
 
 
+def record_serving(sessions: sessionmaker[Session], name: str, serving: dict[str, Any]) -> None:
+    """Keep a version's export record (ONNX files, int8 gate) beside its metrics."""
+    with sessions.begin() as session:
+        record = session.scalars(
+            select(ModelVersionRecord).where(ModelVersionRecord.name == name)
+        ).first()
+        if record is not None:
+            record.metrics = {**record.metrics, "serving": serving}
+
+
 def should_promote(
     mode: PromoteMode | str, new_f1: float | None, production_f1: float | None
 ) -> tuple[bool, str]:

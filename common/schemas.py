@@ -76,12 +76,15 @@ class Timing:
     queue_ms: float
     preprocess_ms: float
     inference_ms: float
+    runtime: str
+    """What ran the model: ``int8`` or ``fp32`` (ONNX Runtime), or ``keras``."""
 
-    def to_dict(self) -> dict[str, float]:
+    def to_dict(self) -> dict[str, float | str]:
         return {
             "queue_ms": round(self.queue_ms, 2),
             "preprocess_ms": round(self.preprocess_ms, 2),
             "inference_ms": round(self.inference_ms, 2),
+            "runtime": self.runtime,
         }
 
 

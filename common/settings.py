@@ -178,8 +178,25 @@ class Settings(BaseSettings):
     # --- model workers --------------------------------------------------------
     model_workers: int = Field(2, ge=1, description="Model workers `make run` starts.")
     max_batch: int = Field(8, ge=1, le=512, description="Jobs per forward pass.")
-    tf_intra_threads: int = Field(0, ge=0, description="TensorFlow intra-op threads; 0 = auto.")
-    tf_inter_threads: int = Field(0, ge=0, description="TensorFlow inter-op threads; 0 = auto.")
+    serving_runtime: Literal["auto", "int8", "fp32"] = Field(
+        "auto",
+        description="Image branch the workers run through ONNX Runtime: int8 where the "
+        "version's accuracy gate passed (auto), always int8, or fp32.",
+    )
+    image_engine: Literal["openvino", "onnxruntime"] = Field(
+        "openvino",
+        description="What runs the image branch's ONNX file in the workers (and the "
+        "trainer's int8 gate): OpenVINO, or ONNX Runtime.",
+    )
+    inference_threads: int = Field(
+        0, ge=0, description="Inference threads per model worker; 0 = every core."
+    )
+    tf_intra_threads: int = Field(
+        0, ge=0, description="TensorFlow intra-op threads of the trainer; 0 = auto."
+    )
+    tf_inter_threads: int = Field(
+        0, ge=0, description="TensorFlow inter-op threads of the trainer; 0 = auto."
+    )
     heartbeat_s: float = Field(1.0, gt=0, description="Worker heartbeat period.")
     claim_idle_ms: int = Field(5000, ge=100, description="Idle time before a job is reclaimed.")
     max_deliveries: int = Field(3, ge=1, description="Deliveries before dead-lettering.")

@@ -1,21 +1,19 @@
-"""The fusion model: a BiGRU text branch, a VGG16 image branch, a weighted average.
+"""The Keras models of both branches: a BiGRU over the text, a VGG16 and a head over the photo.
 
-Small factory functions, each building one named piece. Sizes come from
+The trainer trains them and exports them to ONNX (``trainer.export``); the workers
+serve the ONNX files. Small factory functions, each building one named piece. Sizes come from
 ``ModelParams`` so tests build tiny models with the same code.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-
-import numpy as np
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402  (the backend must be chosen before Keras is imported)
 
-from common.categories import CODES  # noqa: E402
+from model_service.params import IMAGE_FEATURES, ModelParams  # noqa: E402
 from model_service.preprocessing import IMAGE_SIZE  # noqa: E402
 
 VGG16_FEATURE_SHAPE = (7, 7, 512)
@@ -30,41 +28,6 @@ that the last block pools away; both come from the one forward pass. Adding
 """
 
 POOLED_FEATURES = 2 * sum(channels for _, channels in POOLED_LAYERS)
-
-IMAGE_FEATURES = ("flat", "pooled")
-"""What the image head reads: ``flat`` (``block5_pool`` flattened, the default) or
-``pooled`` (the layers above: a head a tenth the size, trained six times faster, as
-good in cross-validation; see docs/image-branch.md)."""
-
-
-@dataclass(frozen=True)
-class ModelParams:
-    """What one version's saved weights need: layer sizes and what the image head reads.
-
-    Saved as the version's ``params.json``. How the weights were trained is the
-    trainer's ``TrainingRecipe``, recorded beside them.
-    """
-
-    vocab_size: int = 40_000
-    seq_len: int = 96
-    embed_dim: int = 192
-    gru_units: int = 128
-    text_dropout: float = 0.5
-    image_features: str = "flat"  # or "pooled": see IMAGE_FEATURES and docs/image-branch.md
-    image_hidden: int = 512
-    image_dropout: float = 0.7
-    num_classes: int = len(CODES)
-    image_size: int = IMAGE_SIZE
-
-    def to_dict(self) -> dict[str, float | int | str]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, object]) -> ModelParams:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values.setdefault("image_features", "flat")  # saved before the choice existed
-        return cls(**values)  # type: ignore[arg-type]
 
 
 def build_text_model(params: ModelParams) -> keras.Model:
@@ -147,16 +110,3 @@ def build_image_model(base: keras.Model, head: keras.Model, kind: str) -> keras.
     """Preprocessed 224x224 BGR image -> class probabilities, in one call."""
     features = build_image_features(base, kind)
     return keras.Model(base.input, head(features.output, training=False), name="image_branch")
-
-
-def fuse(p_text: np.ndarray | None, p_image: np.ndarray | None, text_weight: float) -> np.ndarray:
-    """``w * p_text + (1 - w) * p_image``; with one modality, that branch alone."""
-    if p_text is None and p_image is None:
-        raise ValueError("fusion needs at least one branch's probabilities")
-    if p_image is None:
-        return np.asarray(p_text)
-    if p_text is None:
-        return np.asarray(p_image)
-    if not 0.0 <= text_weight <= 1.0:
-        raise ValueError(f"text weight must lie in [0, 1], got {text_weight}")
-    return text_weight * np.asarray(p_text) + (1.0 - text_weight) * np.asarray(p_image)

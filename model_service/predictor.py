@@ -1,49 +1,36 @@
-"""One loaded model version, ready to score batches of products.
+"""One version's Keras models, ready to score batches of products.
 
-Used by the model workers and by ``trainer evaluate``, so offline scores and
-served answers come from the same preprocessing, branches and fusion.
+The fp32 reference the ONNX runtimes are measured against (``make bench``,
+``trainer evaluate --runtime keras``); workers serve ``model_service.runtime``.
+Both share the preprocessing and the fusion, so they answer alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from model_service.model import build_image_model, build_vgg16_base, fuse
+from model_service.fusion import FusedPredictor
+from model_service.model import build_image_model, build_vgg16_base
 from model_service.preprocessing import text_lengths, vgg16_input
 from model_service.version import ModelVersion, load_version
 
-TEXT = "text"
-IMAGE = "image"
+KERAS = "keras"
 
 
-@dataclass(frozen=True)
-class ProductInput:
-    """A preprocessed product: cleaned text ("" if none), RGB uint8 224x224x3 image or None."""
+class Predictor(FusedPredictor):
+    """Text branch, image branch (frozen VGG16 + head) and their fusion, in Keras."""
 
-    text: str
-    image: np.ndarray | None
-
-    @property
-    def modalities(self) -> list[str]:
-        return [
-            m
-            for m, present in ((IMAGE, self.image is not None), (TEXT, bool(self.text)))
-            if present
-        ]
-
-
-class Predictor:
-    """Text branch, image branch (frozen VGG16 + head) and their fusion for one version."""
+    runtime = KERAS
 
     def __init__(self, version: ModelVersion, vgg16_base: tf.keras.Model) -> None:
         self.version = version
         self.name = version.name
         self.text_weight = version.text_weight
+        self.num_classes = version.params.num_classes
         size = version.params.image_size
         text_model = version.text_model
         image_model = build_image_model(
@@ -84,33 +71,3 @@ class Predictor:
     def image_probs(self, images: np.ndarray) -> np.ndarray:
         """Image branch alone: RGB uint8 (n, 224, 224, 3) -> (n, 27) probabilities."""
         return self._image_fn(tf.constant(vgg16_input(images))).numpy()
-
-    def predict(self, items: Sequence[ProductInput]) -> np.ndarray:
-        """Fused (n, 27) probabilities; each product uses the modalities it has.
-
-        One forward pass per branch for the whole batch.
-        """
-        if any(not item.text and item.image is None for item in items):
-            raise ValueError("every product needs text or an image")
-        out = np.zeros((len(items), self.version.params.num_classes), dtype=np.float32)
-        with_text = [i for i, item in enumerate(items) if item.text]
-        with_image = [i for i, item in enumerate(items) if item.image is not None]
-        p_text = (
-            dict(zip(with_text, self.text_probs([items[i].text for i in with_text]), strict=True))
-            if with_text
-            else {}
-        )
-        p_image = (
-            dict(
-                zip(
-                    with_image,
-                    self.image_probs(np.stack([items[i].image for i in with_image])),
-                    strict=True,
-                )
-            )
-            if with_image
-            else {}
-        )
-        for i in range(len(items)):
-            out[i] = fuse(p_text.get(i), p_image.get(i), self.text_weight)
-        return out

@@ -7,14 +7,40 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import keras
+from typing import TYPE_CHECKING, Any
 
 from common.categories import CODES
 from common.model_store import is_complete
-from model_service.model import ModelParams, build_image_head, build_text_model
+from model_service.params import ModelParams
 from model_service.preprocessing import TextEncoder
+
+if TYPE_CHECKING:  # Keras only where Keras weights are built: ONNX workers never import it
+    import keras
+
+
+@dataclass(frozen=True)
+class VersionMeta:
+    """What every runtime reads of a version: its sizes, vocabulary and fusion weight."""
+
+    name: str
+    params: ModelParams
+    encoder: TextEncoder
+    text_weight: float
+
+
+def read_meta(path: Path) -> VersionMeta:
+    """The JSON files of a complete version directory, checked against this code's classes."""
+    if not is_complete(path):
+        raise FileNotFoundError(f"{path} is not a complete model version")
+    classes = json.loads((path / "classes.json").read_text())
+    if classes != list(CODES):
+        raise ValueError(f"{path}: class order differs from this code's 27 categories")
+    return VersionMeta(
+        path.name,
+        ModelParams.from_dict(json.loads((path / "params.json").read_text())),
+        TextEncoder.from_dict(json.loads((path / "vocab.json").read_text())),
+        float(json.loads((path / "fusion.json").read_text())["text_weight"]),
+    )
 
 
 @dataclass
@@ -68,24 +94,23 @@ def save_version(
 
 
 def load_version(path: Path) -> ModelVersion:
-    """Rebuild the models of a version directory and load their weights."""
-    if not is_complete(path):
-        raise FileNotFoundError(f"{path} is not a complete model version")
-    classes = json.loads((path / "classes.json").read_text())
-    if classes != list(CODES):
-        raise ValueError(f"{path}: class order differs from this code's 27 categories")
-    params = ModelParams.from_dict(json.loads((path / "params.json").read_text()))
-    encoder = TextEncoder.from_dict(json.loads((path / "vocab.json").read_text()))
-    text_model = build_text_model(params)
+    """Rebuild the Keras models of a version directory and load their weights."""
+    from model_service.model import build_image_head, build_text_model
+
+    meta = read_meta(path)
+    text_model = build_text_model(meta.params)
     text_model.load_weights(path / "text.weights.h5")
-    image_head = build_image_head(params)
+    image_head = build_image_head(meta.params)
     image_head.load_weights(path / "image_head.weights.h5")
-    text_weight = float(json.loads((path / "fusion.json").read_text())["text_weight"])
-    return ModelVersion(path.name, params, encoder, text_model, image_head, text_weight)
+    return ModelVersion(
+        meta.name, meta.params, meta.encoder, text_model, image_head, meta.text_weight
+    )
 
 
 def untrained_version(params: ModelParams | None = None) -> ModelVersion:
     """Randomly initialised heads: what a worker serves before any training."""
+    from model_service.model import build_image_head, build_text_model
+
     params = params or ModelParams(vocab_size=2)
     return ModelVersion(
         "untrained",

@@ -39,15 +39,16 @@ from common.schemas import (
 from common.settings import Settings
 from model_service import observability
 from model_service.consumer import Answer, Entry, StreamConsumer
-from model_service.predictor import Predictor, ProductInput
+from model_service.fusion import FusedPredictor, ProductInput
 from model_service.preprocessing import clean_text, load_image
+from model_service.runtime import NotExported, load_predictor
 
 logger = logging.getLogger(__name__)
 
 STANDBY_POLL_S = 0.05
 """How often a worker that is not leading looks for queued jobs."""
 
-LoadModel = Callable[[str], Predictor]
+LoadModel = Callable[[str], FusedPredictor]
 """Builds the predictor for a production version name."""
 
 
@@ -62,10 +63,13 @@ class ModelWorker:
         self._load_model = load_model
         self._wanted_version = production_version(settings.models_path)
         # Nothing trained yet: no model at all, never a random one passed off as a model.
-        self.predictor: Predictor | None = (
-            load_model(self._wanted_version) if self._wanted_version else None
-        )
-        self._next_predictor: Predictor | None = None
+        self.predictor: FusedPredictor | None = None
+        if self._wanted_version:
+            try:
+                self.predictor = load_model(self._wanted_version)
+            except NotExported as exc:
+                logger.error("%s", exc)  # answers no_model until an exported version serves
+        self._next_predictor: FusedPredictor | None = None
         self._in_flight: list[bytes] = []
         self._stop = threading.Event()
         self._leader_ttl_ms = int(max(3 * settings.heartbeat_s, 1.0) * 1000)
@@ -279,6 +283,7 @@ class ModelWorker:
                         queue_ms=max(0.0, (received - job.enqueued_at) * 1000),
                         preprocess_ms=prep_ms,
                         inference_ms=inference_ms,
+                        runtime=predictor.runtime,
                     ),
                 ),
             )
@@ -351,6 +356,9 @@ class ModelWorker:
                 logger.info("loading model %s", wanted)
                 self._next_predictor = self._load_model(wanted)
                 self._wanted_version = wanted
+            except NotExported as exc:
+                logger.error("%s; keeping %s", exc, self._serving())
+                self._wanted_version = wanted
             except Exception:
                 logger.exception("could not load model %s; keeping %s", wanted, self._serving())
                 self._wanted_version = wanted  # do not retry a broken version in a loop
@@ -366,6 +374,7 @@ class ModelWorker:
             "name": self.name,
             "pid": os.getpid(),
             "model_version": self._serving(),
+            "runtime": self.predictor.runtime if self.predictor is not None else None,
             "trained": self.predictor is not None,
             "max_batch": self.settings.max_batch,
             "started_at": self.started_at,
@@ -391,19 +400,17 @@ def _open_lock(path: Path | None) -> Any:
 
 
 def model_loader(settings: Settings) -> LoadModel:
-    """Loads versions from the model volume, sharing one frozen VGG16 base between them."""
-    from model_service.model import build_vgg16_base
-    from model_service.version import load_version
+    """Loads versions from the model volume as ONNX Runtime sessions (``SERVING_RUNTIME``)."""
 
-    bases: dict[int, Any] = {}  # frozen VGG16 by input size: versions share it
-
-    def load(version: str) -> Predictor:
-        loaded = load_version(version_path(settings.models_path, version))
-        size = loaded.params.image_size
-        if size not in bases:
-            bases[size] = build_vgg16_base(settings.vgg16_weights, size)
-        predictor = Predictor(loaded, bases[size])
+    def load(version: str) -> FusedPredictor:
+        path = version_path(settings.models_path, version)
+        predictor = load_predictor(
+            path, settings.serving_runtime, settings.image_engine, settings.inference_threads
+        )
         predictor.warm_up()
+        logger.info(
+            "model %s ready: image branch %s in %s", version, predictor.runtime, predictor.engine
+        )
         return predictor
 
     return load

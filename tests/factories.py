@@ -34,8 +34,13 @@ def make_tiny_version(
     promote: bool = True,
     seed: int = 0,
     image_features: str = "flat",
+    export: bool = True,
 ) -> Path:
-    """A randomly initialised but complete model version, optionally put in production."""
+    """A randomly initialised but complete model version, optionally put in production.
+
+    ``export``: with the ONNX files workers serve, made by the trainer's own export
+    (once per kind of tiny version in a test session, then copied).
+    """
     import keras
 
     from common.model_store import set_production
@@ -44,16 +49,55 @@ def make_tiny_version(
     from model_service.version import ModelVersion, save_version
 
     keras.utils.set_random_seed(seed)
-    params = tiny_params()
-    encoder = TextEncoder(["piscine", "livre", "console", "jeu"])
+    encoder = TextEncoder(TINY_WORDS)
     params = tiny_params(vocab_size=encoder.size, image_features=image_features)
     version = ModelVersion(
         name, params, encoder, build_text_model(params), build_image_head(params), text_weight
     )
     path = save_version(models_dir, version)
+    if export:
+        _copy_export(path, version, (seed, image_features, text_weight))
     if promote:
         set_production(models_dir, name)
     return path
+
+
+TINY_WORDS = ["piscine", "livre", "console", "jeu"]
+_EXPORTS: dict[tuple[object, ...], Path] = {}
+
+
+def _copy_export(path: Path, version: object, key: tuple[object, ...]) -> None:
+    """The ONNX files of a tiny version: exported for real the first time, then copied."""
+    import shutil
+    import tempfile
+
+    from model_service.runtime import IMAGE_FILES, SERVING_FILE, TEXT_FILE
+
+    if key not in _EXPORTS:
+        tiny_export(path, version)
+        _EXPORTS[key] = Path(tempfile.mkdtemp(prefix="tiny-onnx-"))
+        for file in (TEXT_FILE, *IMAGE_FILES.values(), SERVING_FILE):
+            shutil.copy2(path / file, _EXPORTS[key] / file)
+        return
+    for file in (TEXT_FILE, *IMAGE_FILES.values(), SERVING_FILE):  # serving.json last
+        shutil.copy2(_EXPORTS[key] / file, path / file)
+
+
+def tiny_export(path: Path, version: object) -> dict[str, object]:
+    """``trainer.export`` on a tiny version: random photos calibrate and gate it."""
+    from model_service.fusion import ProductInput
+    from model_service.model import build_vgg16_base
+    from trainer.export import GateSet, export_version
+
+    rng = np.random.default_rng(0)
+    photos = rng.integers(0, 255, (24, TINY_IMAGE_SIZE, TINY_IMAGE_SIZE, 3), dtype=np.uint8)
+    items = [
+        ProductInput(TINY_WORDS[n % 4] if n % 3 else "", photos[n] if n % 3 != 1 else None)
+        for n in range(16)
+    ]
+    labels = rng.integers(0, 27, len(items))
+    base = build_vgg16_base("random", TINY_IMAGE_SIZE)
+    return export_version(path, version, base, photos[16:], GateSet(items, labels))  # type: ignore[arg-type]
 
 
 def noisy_jpeg(size: int = 300, seed: int = 0) -> bytes:

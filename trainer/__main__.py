@@ -1,4 +1,4 @@
-"""``python -m trainer``: import, train, evaluate, tune, worker, bootstrap.
+"""``python -m trainer``: import, train, evaluate, export, tune, worker, bootstrap.
 
 The composition root of the trainer: reads settings once, sets up logging and
 TensorFlow's threads, builds the ``TrainerContext`` (database, Redis) and passes
@@ -101,10 +101,19 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
         args.split,
         progress=bars_wanted(),
         branches=args.branches,
+        runtime=args.runtime,
     )
     _print_json(result)
     if args.output:
         Path(args.output).write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from trainer.evaluate import resolve_version
+    from trainer.pipeline import export_existing
+
+    _print_json(export_existing(_context(settings), resolve_version(settings, args.version)))
     return 0
 
 
@@ -229,8 +238,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", help="version name (default: production)")
     p.add_argument("--split", help="keep only rows of this split (products.csv layout)")
     p.add_argument("--branches", action="store_true", help="also score each branch alone")
+    p.add_argument(
+        "--runtime",
+        choices=("auto", "int8", "fp32", "keras"),
+        default="auto",
+        help="what runs the model: as workers serve it (auto: int8 where its gate passed), "
+        "int8, fp32 (ONNX Runtime), or the Keras weights",
+    )
     p.add_argument("--output", help="also write the JSON result to this file")
     p.set_defaults(run=cmd_evaluate)
+    p = sub.add_parser(
+        "export", help="write the ONNX files workers serve (int8 gated) for an older version"
+    )
+    p.add_argument("version", nargs="?", help="version name (default: production)")
+    p.set_defaults(run=cmd_export)
     p = sub.add_parser("table", help="print an evaluate result (JSON file) as a Markdown table")
     p.add_argument("result")
     p.set_defaults(run=cmd_table)

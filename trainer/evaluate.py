@@ -1,7 +1,8 @@
 """``trainer evaluate``: score a version on a directory of labelled products, without importing it.
 
-Products go through ``model_service.predictor.Predictor`` exactly as the model
-workers serve them (same cleaning, image decoding, branches and fusion).
+Products go through the runtime the model workers serve (``--runtime``, default
+``auto`` as ``SERVING_RUNTIME``): same cleaning, image decoding, ONNX files and
+fusion, so offline scores are served scores. ``keras`` scores the Keras weights.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import numpy as np
 from common import model_store
 from common.categories import CODES
 from common.settings import Settings
+from model_service import runtime as served_runtime
+from model_service.fusion import FusedPredictor, ProductInput
 from model_service.model import build_vgg16_base
-from model_service.predictor import Predictor, ProductInput
+from model_service.predictor import KERAS, Predictor
+from model_service.runtime import RUNTIMES
 from model_service.version import load_version
 from trainer import layouts, metrics
 from trainer.errors import NoModel
@@ -42,8 +46,16 @@ def resolve_version(settings: Settings, version: str | None) -> Path:
     return path
 
 
-def load_predictor(settings: Settings, path: Path) -> Predictor:
-    """The version at ``path`` with a VGG16 base of its own input size, as workers load it."""
+EVALUATION_RUNTIMES = (*RUNTIMES, KERAS)
+
+
+def load_predictor(settings: Settings, path: Path, runtime: str = "auto") -> FusedPredictor:
+    """The version at ``path`` as workers load it under ``SERVING_RUNTIME=runtime``,
+    or its Keras models (``keras``, with a VGG16 base of its own input size)."""
+    if runtime != KERAS:
+        return served_runtime.load_predictor(
+            path, runtime, settings.image_engine, settings.inference_threads
+        )
     loaded = load_version(path)
     return Predictor(loaded, build_vgg16_base(settings.vgg16_weights, loaded.params.image_size))
 
@@ -57,14 +69,15 @@ def evaluate_directory(
     batch_size: int = 64,
     progress: bool = False,
     branches: bool = False,
-    predictor: Predictor | None = None,
+    runtime: str = "auto",
+    predictor: FusedPredictor | None = None,
 ) -> dict[str, Any]:
     """Metrics of a version on the products of ``data`` (either layout), as one JSON object.
 
     ``branches`` adds each branch alone (on its rows, and on rows with both modalities).
     """
     if predictor is None:
-        predictor = load_predictor(settings, resolve_version(settings, version))
+        predictor = load_predictor(settings, resolve_version(settings, version), runtime)
     size = predictor.version.params.image_size
     layout, checked, total = layouts.read_products(
         data, split, settings.max_image_pixels, decode_size=size, progress=progress
@@ -113,5 +126,13 @@ def evaluate_directory(
             name: metrics.summary(b) | {"on_both": b["on_both"]}
             for name, b in scores["branches"].items()
         }
-    out.update({"version": predictor.name, "data": str(data), "split": split, "skipped": rejected})
+    out.update(
+        {
+            "version": predictor.name,
+            "runtime": predictor.runtime,
+            "data": str(data),
+            "split": split,
+            "skipped": rejected,
+        }
+    )
     return out

@@ -8,7 +8,9 @@ progress goes to a callback as (stage, epoch, metrics so far).
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +29,8 @@ from common.categories import CODES
 from common.image_store import ImageStore
 from common.orm import BATCH_DONE, IngestionBatch, ModelVersionRecord, Product
 from common.settings import ROOT, Settings
+from model_service.fusion import ProductInput
+from model_service.fusion import fuse as fuse_one
 from model_service.model import (
     ModelParams,
     build_image_features,
@@ -34,7 +38,7 @@ from model_service.model import (
     build_text_model,
     build_vgg16_base,
 )
-from model_service.model import fuse as fuse_one
+from model_service.preprocessing import load_image
 from model_service.version import ModelVersion, load_version, save_version
 from trainer import dataset, metrics, report
 from trainer.context import TrainerContext
@@ -186,6 +190,15 @@ def train(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
+    report_progress("export", None, {})
+    try:
+        scores["serving"] = export_for_serving(ctx.settings, path, version, data)
+    except Exception as exc:  # the Keras weights stay; `trainer export` can try again
+        logger.exception("ONNX export of %s failed", version.name)
+        scores["serving"] = {"error": f"{type(exc).__name__}: {exc}"}
+        if promote_now:
+            promote_now, decision = False, "not promoted: workers cannot serve it (export failed)"
+    write_metrics(path, scores)
     register_and_promote(ctx, version, recipe, scores, provenance, seconds, promote_now, decision)
     _log_mlflow(ctx.settings, version.name, version.params, recipe, scores, path)
     report_progress("done", None, metrics.short(scores))
@@ -347,6 +360,57 @@ def write_version(
         except FileExistsError:
             continue
     raise RuntimeError(f"could not find a free version name in {models_dir}")
+
+
+def export_for_serving(
+    settings: Settings, path: Path, version: ModelVersion, data: TrainingData
+) -> dict[str, Any]:
+    """The ONNX files workers serve, int8 calibrated on training photos and gated on the
+    evaluation products (``trainer.export``); the export record."""
+    from trainer import export
+
+    store = ImageStore(settings.images_path)
+    size = version.params.image_size
+
+    def decode(digest: str) -> np.ndarray:
+        return load_image(store.get(digest), settings.max_image_pixels, size=size)
+
+    # A fixed sample: the first photos in hash order, a content-random, repeatable choice.
+    sample = sorted({h for h in data.train.image_hashes if h})[: export.CALIBRATION_PHOTOS]
+    calibration = np.stack([decode(h) for h in sample]) if sample else np.zeros((0, size, size, 3))
+    ex = data.eval
+    gate_set = export.GateSet(
+        [
+            ProductInput(t, decode(h) if h else None)
+            for t, h in zip(ex.texts, ex.image_hashes, strict=True)
+        ],
+        ex.labels,
+    )
+    base = build_vgg16_base(settings.vgg16_weights, size)
+    return export.export_version(
+        path, version, base, calibration.astype(np.uint8), gate_set, settings.image_engine
+    )
+
+
+def export_existing(ctx: TrainerContext, path: Path) -> dict[str, Any]:
+    """``trainer export``: the ONNX files of a version trained before workers served ONNX.
+
+    Calibration and gate products come from the database as training would take them.
+    """
+    version = load_version(path)
+    record = export_for_serving(ctx.settings, path, version, load_data(ctx, TrainingRequest()))
+    metrics_file = path / "metrics.json"
+    scores = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
+    write_metrics(path, scores | {"serving": record})
+    registry.record_serving(ctx.sessions, path.name, record)
+    return record
+
+
+def write_metrics(path: Path, scores: dict[str, Any]) -> None:
+    """Replace the version's ``metrics.json`` (atomically: readers see old or new)."""
+    tmp = path / ".metrics.json.tmp"
+    tmp.write_text(json.dumps(scores, indent=2, ensure_ascii=False))
+    os.replace(tmp, path / "metrics.json")
 
 
 def register_and_promote(

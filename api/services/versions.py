@@ -35,6 +35,7 @@ def version_json(record: ModelVersionRecord, on_volume: bool) -> dict[str, Any]:
         | {
             "by_modality": {k: summary(v) for k, v in record.metrics.get("by_modality", {}).items()}
         },
+        "serving": record.metrics.get("serving"),  # ONNX export and the int8 gate
         "params": record.params,
         "provenance": record.provenance,
         "training_seconds": record.training_seconds,

@@ -138,7 +138,7 @@ class FakeWorker:
             for entry_id, fields in self.consumer.read(8, block_ms=100):
                 job = PredictJob.from_fields(fields)
                 document = success_answer(
-                    job.job_id, probs, ["text"], self.version, Timing(0.1, 0.1, 0.1)
+                    job.job_id, probs, ["text"], self.version, Timing(0.1, 0.1, 0.1, "fp32")
                 )
                 answers.append(Answer(entry_id, job.job_id, document))
             self.consumer.answer(answers)

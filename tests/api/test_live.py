@@ -215,6 +215,10 @@ def test_upload_retrain_promote_and_hot_swap_under_load(live: LiveStack, tmp_pat
 
     models = requests.get(f"{live.url}/admin/models", headers=live.admin, timeout=10).json()
     assert models["production"] == "v2"
+    # Training exported v2 for the workers and gated its int8 image branch.
+    serving = next(v for v in models["items"] if v["version"] == "v2")["serving"]
+    assert set(serving["runtimes"]) >= {"fp32", "int8", "agreement"}, serving
+    assert isinstance(serving["int8"]["servable"], bool) and serving["int8"]["reason"]
     evaluation = requests.get(
         f"{live.url}/admin/evaluate-model", headers=live.admin, timeout=10
     ).json()

@@ -44,16 +44,21 @@ def test_success_answer_ranks_the_top_five() -> None:
     probs = [0.0] * len(CODES)
     for rank, index in enumerate([3, 7, 1, 20, 11, 5]):
         probs[index] = 0.5 / (rank + 1)
-    answer = success_answer("id1", probs, ["text"], "v2", Timing(1.0, 2.0, 3.0))
+    answer = success_answer("id1", probs, ["text"], "v2", Timing(1.0, 2.0, 3.0, "int8"))
     assert [e["code"] for e in answer["top5"]] == [CODES[i] for i in [3, 7, 1, 20, 11]]
     assert answer["category"] == {"code": CODES[3], "name": CATEGORIES[CODES[3]]}
     assert answer["confidence"] == 0.5
-    assert answer["timing"] == {"queue_ms": 1.0, "preprocess_ms": 2.0, "inference_ms": 3.0}
+    assert answer["timing"] == {
+        "queue_ms": 1.0,
+        "preprocess_ms": 2.0,
+        "inference_ms": 3.0,
+        "runtime": "int8",
+    }
 
 
 def test_success_answer_needs_every_class() -> None:
     with pytest.raises(ValueError):
-        success_answer("id1", [1.0, 0.0], ["text"], "v1", Timing(0, 0, 0))
+        success_answer("id1", [1.0, 0.0], ["text"], "v1", Timing(0, 0, 0, "fp32"))
 
 
 def test_documents_survive_json() -> None:

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -72,9 +73,8 @@ def test_image_habits(service: str) -> None:
             assert not SECRET_WORDS.search(rest), (service, keyword, rest)
 
 
-@pytest.mark.parametrize("service", ["model", "trainer"])
-def test_vgg16_weights_are_in_the_image(service: str) -> None:
-    image = Dockerfile(ROOT / SERVICE_DIRS[service] / "Dockerfile")
+def test_vgg16_weights_are_in_the_trainer_image() -> None:
+    image = Dockerfile(ROOT / SERVICE_DIRS["trainer"] / "Dockerfile")
     assert any(a.startswith("VGG16_WEIGHTS_FILE=") for a in image.all("ARG"))
     fetch = image.index("RUN", "weights='imagenet'")
     assert image.env["VGG16_WEIGHTS"] == "/opt/shelfwise/vgg16_notop.h5"
@@ -86,6 +86,22 @@ def test_vgg16_weights_are_in_the_image(service: str) -> None:
     copy = image.all("COPY")
     assert "deploy/weights/README.md deploy/weights/*.h5 /tmp/weights/" in copy
     assert (ROOT / "deploy/weights/README.md").is_file()
+
+
+def test_the_model_image_serves_onnx_without_tensorflow() -> None:
+    """Workers run the ONNX files of each version: the VGG16 weights travel inside them."""
+    from scripts.requirements import requirements
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = " ".join(project["dependencies"] + requirements("model", project))
+    assert "onnxruntime" in wanted
+    assert not re.search(r"tensorflow|keras|tf2onnx", wanted)
+    image = Dockerfile(ROOT / SERVICE_DIRS["model"] / "Dockerfile")
+    assert (
+        "python scripts/requirements.py model"
+        in image.instructions[image.index("RUN", "pip install")][1]
+    )
+    assert "VGG16_WEIGHTS" not in image.env
 
 
 def test_build_contexts_leave_local_state_out() -> None:

@@ -150,6 +150,27 @@ def test_users_cannot_open_admin_pages(frontend_app):
     assert response.status_code == 403 and b"for administrators" in response.data
 
 
+def test_the_models_page_says_which_runtime_each_version_serves(frontend_app, fake_api):
+    url, answers = fake_api
+    gate = {
+        "fp32": {"f1_image": 0.41, "f1_all": 0.72},
+        "int8": {"f1_image": 0.405, "f1_all": 0.719},
+    }
+    answers["/admin/models"] = (200, {"production": "v2", "items": [
+        {"version": "v2", "status": "production", "production": True, "on_volume": True,
+         "serving": {"runtimes": {**gate, "agreement": 0.97},
+                     "int8": {"servable": True, "reason": "within 1 point", "agreement": 0.97}}},
+        {"version": "v1", "status": "archived", "production": False, "on_volume": True,
+         "serving": None},
+    ]})  # fmt: skip
+    client = frontend_app(api_url=url).test_client()
+    logged_in(client, role="admin")
+    page = client.get("/admin/models").get_data(as_text=True)
+    assert "<summary>int8</summary>" in page and "passed: within 1 point" in page
+    assert "0.405 photo rows" in page and "97.0 % of photos" in page
+    assert "not exported: run <code>python -m trainer export</code>" in page
+
+
 def test_product_text_is_escaped_in_the_catalogue(frontend_app, fake_api):
     url, answers = fake_api
     evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"

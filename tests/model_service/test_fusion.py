@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model_service.model import fuse
+from model_service.fusion import fuse
 from tests.factories import TINY_IMAGE_SIZE, image_bytes, make_tiny_version
 
 P_TEXT = np.array([[0.7, 0.2, 0.1]])
@@ -50,7 +50,7 @@ def predictor(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
 
 
 def test_predictor_fuses_each_product_with_what_it_has(predictor) -> None:  # type: ignore[no-untyped-def]
-    from model_service.predictor import ProductInput
+    from model_service.fusion import ProductInput
     from model_service.preprocessing import load_image
 
     image = load_image(image_bytes(), size=TINY_IMAGE_SIZE)
@@ -70,7 +70,7 @@ def test_predictor_fuses_each_product_with_what_it_has(predictor) -> None:  # ty
 
 
 def test_batch_answers_equal_single_answers(predictor) -> None:  # type: ignore[no-untyped-def]
-    from model_service.predictor import ProductInput
+    from model_service.fusion import ProductInput
     from model_service.preprocessing import load_image
 
     items = [
@@ -85,7 +85,7 @@ def test_batch_answers_equal_single_answers(predictor) -> None:  # type: ignore[
 
 
 def test_product_without_input_is_refused(predictor) -> None:  # type: ignore[no-untyped-def]
-    from model_service.predictor import ProductInput
+    from model_service.fusion import ProductInput
 
     with pytest.raises(ValueError):
         predictor.predict([ProductInput("", None)])

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 
 from common import model_store
 from common.db import init_db, session_factory
-from common.orm import Product
+from common.orm import ModelVersionRecord, Product
 from common.settings import load_settings
+from model_service.fusion import ProductInput
+from model_service.runtime import IMAGE_FILES, SERVING_FILE, TEXT_FILE, load_predictor
 from tests.conftest import VGG16_WEIGHTS
 from tests.trainer import synthetic
 from trainer import context, recipe
@@ -103,6 +105,23 @@ def test_bootstrap_imports_and_trains_a_first_model_once(env, tmp_path, capsys):
         assert s.scalar(select(func.count()).select_from(Product)) == 48
     assert main(["bootstrap"]) == 0  # a model exists: nothing to do
     assert model_store.list_versions(env.models_path) == ["v1"]
+
+    # Training exported v1 for the workers; a version made before that gets its files
+    # from `trainer export`, with the record in metrics.json and the registry.
+    v1 = env.models_path / "v1"
+    exported = json.loads((v1 / SERVING_FILE).read_text())
+    for name in (SERVING_FILE, TEXT_FILE, *IMAGE_FILES.values()):
+        (v1 / name).unlink()
+    capsys.readouterr()
+    assert main(["export", "v1"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert json.loads((v1 / SERVING_FILE).read_text()) == record
+    assert record["runtimes"]["products"] == exported["runtimes"]["products"] > 0
+    assert json.loads((v1 / "metrics.json").read_text())["serving"] == record
+    with session_factory(init_db(env))() as s:
+        row = s.scalars(select(ModelVersionRecord).where(ModelVersionRecord.name == "v1")).one()
+        assert row.metrics["serving"] == record
+    assert load_predictor(v1).predict([ProductInput("piscine", None)]).shape == (1, 27)
 
 
 def test_train_flags_reach_the_schedule(tmp_path):

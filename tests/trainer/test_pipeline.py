@@ -15,7 +15,7 @@ from common.db import init_db, session_factory
 from common.image_store import ImageStore
 from common.orm import PRODUCTION, ModelVersionRecord, Product
 from common.settings import load_settings
-from model_service.predictor import ProductInput
+from model_service.fusion import ProductInput
 from model_service.preprocessing import clean_text, load_image
 from tests.conftest import VGG16_WEIGHTS
 from tests.trainer import synthetic
@@ -119,24 +119,28 @@ def test_predictions_ignore_html_markup_and_letter_case(trained):
 
 
 def test_evaluation_set_scores_match_the_serving_path(trained):
-    """The pipeline scores images from cached features; Predictor runs VGG16: same numbers."""
+    """The pipeline scores images from cached features; the Keras model and the fp32 ONNX
+    files run VGG16 on the photos: same numbers."""
     if not REAL_WEIGHTS:
         pytest.skip(
             f"needs the fixed ImageNet VGG16 weights at {VGG16_WEIGHTS} "
             "(a 'random' base differs between builds)"
         )
-    settings, result, _, _, predictor = trained
+    settings, result, *_ = trained
+    keras_model = load_predictor(settings, result.path, "keras")
     with session_factory(init_db(settings))() as s:
         eval_ex = dataset.split(dataset.load_examples(s))[dataset.EVAL]
     cache = pipeline.feature_cache(settings, synthetic.TINY_PARAMS)
-    p_text, p_image = pipeline.branch_probs(predictor.version, eval_ex, cache)
-    ours = pipeline.fused_probs(predictor.version, eval_ex, p_text, p_image)
+    p_text, p_image = pipeline.branch_probs(keras_model.version, eval_ex, cache)
+    ours = pipeline.fused_probs(keras_model.version, eval_ex, p_text, p_image)
     store = ImageStore(settings.images_path)
     items = [
         ProductInput(t, load_image(store.get(h), size=32) if h else None)
         for t, h in zip(eval_ex.texts, eval_ex.image_hashes, strict=True)
     ]
-    np.testing.assert_allclose(predictor.predict(items), ours, atol=1e-4)
+    np.testing.assert_allclose(keras_model.predict(items), ours, atol=1e-4)
+    served_fp32 = load_predictor(settings, result.path, "fp32")
+    np.testing.assert_allclose(served_fp32.predict(items), ours, atol=1e-4)
     assert eval_ex.has_image.any() and eval_ex.has_text.any()
 
 

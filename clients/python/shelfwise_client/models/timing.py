@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Timing")
 
@@ -16,11 +18,13 @@ class Timing:
         inference_ms (float):
         preprocess_ms (float):
         queue_ms (float):
+        runtime (None | str | Unset):
     """
 
     inference_ms: float
     preprocess_ms: float
     queue_ms: float
+    runtime: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -29,6 +33,12 @@ class Timing:
         preprocess_ms = self.preprocess_ms
 
         queue_ms = self.queue_ms
+
+        runtime: None | str | Unset
+        if isinstance(self.runtime, Unset):
+            runtime = UNSET
+        else:
+            runtime = self.runtime
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -39,6 +49,8 @@ class Timing:
                 "queue_ms": queue_ms,
             }
         )
+        if runtime is not UNSET:
+            field_dict["runtime"] = runtime
 
         return field_dict
 
@@ -51,10 +63,20 @@ class Timing:
 
         queue_ms = d.pop("queue_ms")
 
+        def _parse_runtime(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        runtime = _parse_runtime(d.pop("runtime", UNSET))
+
         timing = cls(
             inference_ms=inference_ms,
             preprocess_ms=preprocess_ms,
             queue_ms=queue_ms,
+            runtime=runtime,
         )
 
         timing.additional_properties = d

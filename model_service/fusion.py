@@ -1,0 +1,92 @@
+"""The weighted average of the two branches, and a predictor's batch logic around it.
+
+Shared by every runtime (ONNX Runtime in the workers, Keras in the trainer and the
+benchmarks), so each fuses exactly alike. Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+TEXT = "text"
+IMAGE = "image"
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    """A preprocessed product: cleaned text ("" if none), RGB uint8 224x224x3 image or None."""
+
+    text: str
+    image: np.ndarray | None
+
+    @property
+    def modalities(self) -> list[str]:
+        return [
+            m
+            for m, present in ((IMAGE, self.image is not None), (TEXT, bool(self.text)))
+            if present
+        ]
+
+
+def fuse(p_text: np.ndarray | None, p_image: np.ndarray | None, text_weight: float) -> np.ndarray:
+    """``w * p_text + (1 - w) * p_image``; with one modality, that branch alone."""
+    if p_text is None and p_image is None:
+        raise ValueError("fusion needs at least one branch's probabilities")
+    if p_image is None:
+        return np.asarray(p_text)
+    if p_text is None:
+        return np.asarray(p_image)
+    if not 0.0 <= text_weight <= 1.0:
+        raise ValueError(f"text weight must lie in [0, 1], got {text_weight}")
+    return text_weight * np.asarray(p_text) + (1.0 - text_weight) * np.asarray(p_image)
+
+
+class FusedPredictor:
+    """Both branches and their fusion; a runtime supplies ``text_probs`` and ``image_probs``."""
+
+    name: str
+    text_weight: float
+    num_classes: int
+    runtime: str
+    """What runs the branches, named in every answer's timing: int8, fp32 or keras."""
+
+    def text_probs(self, texts: Sequence[str]) -> np.ndarray:
+        """Text branch alone: cleaned texts -> (n, classes) probabilities."""
+        raise NotImplementedError
+
+    def image_probs(self, images: np.ndarray) -> np.ndarray:
+        """Image branch alone: RGB uint8 (n, size, size, 3) -> (n, classes) probabilities."""
+        raise NotImplementedError
+
+    def predict(self, items: Sequence[ProductInput]) -> np.ndarray:
+        """Fused (n, classes) probabilities; each product uses the modalities it has.
+
+        One forward pass per branch for the whole batch.
+        """
+        if any(not item.text and item.image is None for item in items):
+            raise ValueError("every product needs text or an image")
+        with_text = [i for i, item in enumerate(items) if item.text]
+        with_image = [i for i, item in enumerate(items) if item.image is not None]
+        p_text = (
+            dict(zip(with_text, self.text_probs([items[i].text for i in with_text]), strict=True))
+            if with_text
+            else {}
+        )
+        p_image = (
+            dict(
+                zip(
+                    with_image,
+                    self.image_probs(np.stack([items[i].image for i in with_image])),
+                    strict=True,
+                )
+            )
+            if with_image
+            else {}
+        )
+        out = np.zeros((len(items), self.num_classes), dtype=np.float32)
+        for i in range(len(items)):
+            out[i] = fuse(p_text.get(i), p_image.get(i), self.text_weight)
+        return out
