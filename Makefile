@@ -51,8 +51,9 @@ lock: $(DEV_DEPS) ## Pin every extra's dependencies again in requirements.lock (
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 		--custom-compile-command "make lock" -o $(LOCK)
 
-bench: $(DEV_DEPS) ## Model, served path, image heads, scaling, list+poll, batch vs singles (BENCH_QUICK=1: smoke)
-	$(BIN)/python -m bench.serving $(if $(BENCH_QUICK),--scale 0.3 --repeat 10)
+bench: $(DEV_DEPS) ## Runtimes, served path, image heads, scaling, list+poll, batches (BENCH_QUICK=1, BENCH_MODELS=dir)
+	$(BIN)/python -m bench.serving $(if $(BENCH_QUICK),--scale 0.3 --repeat 10) \
+		$(if $(BENCH_MODELS),--models $(BENCH_MODELS))
 	$(BIN)/python -m bench.image_branch $(if $(BENCH_QUICK),--repeat 5)
 	$(BIN)/python -m bench.scaling $(if $(BENCH_QUICK),--quick)
 	$(BIN)/python -m bench.naive $(if $(BENCH_QUICK),--quick)

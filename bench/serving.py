@@ -89,13 +89,25 @@ BENCH_VERSIONS = ROOT / "var" / "bench"
 """Exported full-size versions, kept between runs: an export costs about a minute."""
 
 
-def make_version(models_dir: Path) -> str:
-    """A full-size version with untrained heads, exported to ONNX: the cost does not
-    depend on training. int8 is calibrated on product photos; the gate's verdict is
-    not the point here (benchmarks name the runtime they serve)."""
+def make_version(models_dir: Path, trained: Path | None = None) -> str:
+    """``models_dir/v1``, in production: the production version of the model directory
+    ``trained`` (exported), or a full-size version with untrained heads, exported to
+    ONNX: the cost does not depend on training, agreement between runtimes does.
+    int8 is calibrated on product photos; the gate's verdict is not the point here
+    (benchmarks name the runtime they serve)."""
     import shutil
 
-    from common.model_store import set_production
+    from common.model_store import production_version, set_production
+    from model_service.runtime import read_serving
+
+    if trained is not None:
+        version = production_version(trained)
+        if version is None:
+            raise SystemExit(f"{trained} has no production version")
+        read_serving(trained / version)  # exported, or say how to export it
+        shutil.copytree(trained / version, models_dir / "v1")
+        set_production(models_dir, "v1")
+        return f"trained version {version} of {trained}"
 
     params = full_params()
     cached = BENCH_VERSIONS / f"{weights_tag()}-{hash_text(params)}" / "v1"
@@ -104,7 +116,7 @@ def make_version(models_dir: Path) -> str:
         export_full_version(cached.parent)
     shutil.copytree(cached, models_dir / "v1")
     set_production(models_dir, "v1")
-    return params
+    return f"full-size version with untrained heads: {params}"
 
 
 def full_params() -> str:
@@ -178,8 +190,8 @@ def in_process(models_dir: Path, photos: list[bytes], repeat: int) -> dict[str, 
     from model_service.fusion import ProductInput
     from model_service.model import build_vgg16_base
     from model_service.predictor import Predictor
-    from model_service.preprocessing import clean_text, load_image
-    from model_service.runtime import ENGINES, OnnxPredictor
+    from model_service.preprocessing import clean_text, load_image, vgg16_input
+    from model_service.runtime import ENGINES, IMAGE_FILES, OnnxPredictor, compile_model
     from model_service.version import load_version
 
     path = models_dir / "v1"
@@ -194,12 +206,19 @@ def in_process(models_dir: Path, photos: list[bytes], repeat: int) -> dict[str, 
     images = np.stack([load_image(photos[i % len(photos)]) for i in range(32)])
     texts = [clean_text(TITLES[i % len(TITLES)]) for i in range(32)]
     items = [ProductInput(t, image) for t, image in zip(texts, images, strict=True)]
+    # bf16 needs no calibration: the fp32 file, its float layers run in bf16 by OpenVINO.
+    bf16 = compile_model(path / IMAGE_FILES["fp32"], "openvino", precision="bf16")
+    image_models = {name: p.image_probs for name, p in predictors.items()}
+    image_models["openvino bf16"] = lambda x: bf16(vgg16_input(x))
     image: dict[str, dict[str, float]] = {}
-    for name, predictor in predictors.items():
-        row = {"b1_ms": 1000 / rate(lambda p=predictor: p.image_probs(images[:1]), 1, repeat)}
+    for name, run in image_models.items():
+        row = {"b1_ms": 1000 / rate(lambda r=run: r(images[:1]), 1, repeat)}
         for b in BATCHES:
-            row[f"b{b}_per_s"] = rate(lambda p=predictor, b=b: p.image_probs(images[:b]), b, repeat)
+            row[f"b{b}_per_s"] = rate(lambda r=run, b=b: r(images[:b]), b, repeat)
         image[name] = row
+    reference = predictors["keras fp32"].image_probs(images)
+    for name, run in image_models.items():  # same top answer as Keras fp32, on 32 photos
+        image[name]["agreement"] = float(np.mean(run(images).argmax(1) == reference.argmax(1)))
     text = {
         name: {
             "b1_ms": 1000 / rate(lambda p=predictor: p.text_probs(texts[:1]), 1, repeat),
@@ -217,16 +236,17 @@ def in_process(models_dir: Path, photos: list[bytes], repeat: int) -> dict[str, 
 
 WORKER_START = """
 import os, sys, time, psutil
+from pathlib import Path
 start = time.perf_counter()
 runtime = sys.argv[2]
 if runtime == "keras":
     from model_service.model import build_vgg16_base
     from model_service.predictor import Predictor
     from model_service.version import load_version
-    p = Predictor(load_version(sys.argv[1]), build_vgg16_base(os.environ["VGG16_WEIGHTS"]))
+    p = Predictor(load_version(Path(sys.argv[1])), build_vgg16_base(os.environ["VGG16_WEIGHTS"]))
 else:
     from model_service.runtime import OnnxPredictor
-    p = OnnxPredictor(sys.argv[1], runtime)
+    p = OnnxPredictor(Path(sys.argv[1]), runtime)
 p.warm_up()
 tf = any(m.startswith(("tensorflow", "keras")) for m in sys.modules)
 print(time.perf_counter() - start, psutil.Process().memory_info().rss / 2**20, tf)
@@ -337,15 +357,17 @@ def markdown(report: dict) -> str:
     lines = [
         f"# Serving benchmark ({report['machine']})",
         "",
-        f"Model: {report['model_params']}; VGG16 weights: {report['vgg16']}.",
+        f"Model: {report['model_params']}; VGG16 weights: {report['vgg16']}. Agreement: "
+        "share of 32 product photos where a runtime's top answer is Keras fp32's.",
         "",
         "## In process: each runtime called directly, same photos and texts",
         "",
-        "| image branch | batch 1 latency, ms | batch 1 /s | batch 8 /s | batch 32 /s |",
-        "|---|---|---|---|---|",
+        "| image branch | batch 1 latency, ms | batch 1 /s | batch 8 /s | batch 32 /s "
+        "| same top answer as Keras |",
+        "|---|---|---|---|---|---|",
         *(
             f"| {name} | {r['b1_ms']:.1f} | {r['b1_per_s']:.1f} | {r['b8_per_s']:.1f} | "
-            f"{r['b32_per_s']:.1f} |"
+            f"{r['b32_per_s']:.1f} | {r['agreement']:.0%} |"
             for name, r in ip["image"].items()
         ),
         "",
@@ -410,13 +432,19 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="request counts multiplier")
     parser.add_argument("--repeat", type=int, default=30, help="in-process repetitions")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--models",
+        type=Path,
+        help="a model directory whose production version to measure "
+        "(trained and exported: the runtimes' agreement then means something)",
+    )
     args = parser.parse_args()
 
     photos = product_photos(64)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         models = workdir / "var" / "models"
-        params = make_version(models)
+        params = make_version(models, args.models)
         print("in process ...", flush=True)
         ip = in_process(models, photos, args.repeat)
         print(json.dumps(ip, indent=1), flush=True)

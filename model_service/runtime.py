@@ -106,8 +106,14 @@ def run_one(session: ort.InferenceSession, x: np.ndarray) -> np.ndarray:
     return session.run(None, {session.get_inputs()[0].name: x})[0]
 
 
-def compile_model(path: Path, engine: str = "openvino", threads: int = 0) -> Model:
-    """The ONNX file at ``path``, compiled by ``engine`` for this machine's CPU."""
+def compile_model(
+    path: Path, engine: str = "openvino", threads: int = 0, precision: str = "f32"
+) -> Model:
+    """The ONNX file at ``path``, compiled by ``engine`` for this machine's CPU.
+
+    ``precision``: what OpenVINO runs float layers in; ``bf16`` is measured by
+    ``make bench`` beside int8 (docs/serving-runtime.md), workers keep ``f32``.
+    """
     if engine == "onnxruntime":
         session = open_session(path, threads)
         return lambda x: run_one(session, x)
@@ -116,14 +122,14 @@ def compile_model(path: Path, engine: str = "openvino", threads: int = 0) -> Mod
     import openvino as ov
 
     core = ov.Core()
-    # fp32 everywhere outside the int8 operations: by default OpenVINO would run float
+    # f32 everywhere outside the int8 operations: by default OpenVINO would run float
     # layers in bf16 on CPUs that have it, and fp32 would no longer be the reference.
     compiled = core.compile_model(
         core.read_model(str(path)),
         "CPU",
         {
             "INFERENCE_NUM_THREADS": threads or os.cpu_count() or 1,
-            "INFERENCE_PRECISION_HINT": "f32",
+            "INFERENCE_PRECISION_HINT": precision,
             "PERFORMANCE_HINT": "LATENCY",
         },
     )
