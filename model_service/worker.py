@@ -349,19 +349,22 @@ class ModelWorker:
 
     def _loader_loop(self) -> None:
         while not self._stop.wait(self.settings.model_poll_s):
-            wanted = production_version(self.settings.models_path)
-            if wanted == self._wanted_version or wanted is None:
-                continue
-            try:
-                logger.info("loading model %s", wanted)
-                self._next_predictor = self._load_model(wanted)
-                self._wanted_version = wanted
-            except NotExported as exc:
-                logger.error("%s; keeping %s", exc, self._serving())
-                self._wanted_version = wanted
-            except Exception:
-                logger.exception("could not load model %s; keeping %s", wanted, self._serving())
-                self._wanted_version = wanted  # do not retry a broken version in a loop
+            self.load_if_promoted()
+
+    def load_if_promoted(self) -> None:
+        """Prepare a newly promoted version for the loop to swap in; keep serving the
+        current one if the new one cannot load."""
+        wanted = production_version(self.settings.models_path)
+        if wanted == self._wanted_version or wanted is None:
+            return
+        try:
+            logger.info("loading model %s", wanted)
+            self._next_predictor = self._load_model(wanted)
+        except NotExported as exc:
+            logger.error("%s; keeping %s", exc, self._serving())
+        except Exception:
+            logger.exception("could not load model %s; keeping %s", wanted, self._serving())
+        self._wanted_version = wanted  # tried once: a broken version is not retried in a loop
 
     def _swap_if_ready(self) -> None:
         if self._next_predictor is not None:

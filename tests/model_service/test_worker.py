@@ -107,3 +107,48 @@ def test_with_nothing_trained_every_job_answers_no_model(
     assert answer["status"] == "failed" and answer["error"]["code"] == "no_model"
     assert "python -m trainer bootstrap" in answer["error"]["message"]
     assert redis_client.xpending(keys.PREDICT_STREAM, keys.WORKER_GROUP)["pending"] == 0
+
+
+def test_a_version_without_onnx_files_is_named_and_never_replaces_a_served_one(
+    worker, settings: Settings, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    """A version trained before the export: the worker says which command exports it
+    and keeps serving what it has; with nothing else, it serves no model at all."""
+    from common.model_store import set_production
+    from model_service.worker import ModelWorker, model_loader
+    from tests.factories import make_tiny_version
+
+    make_tiny_version(worker.settings.models_path, "v2", promote=False, export=False)
+    set_production(worker.settings.models_path, "v2")
+    with caplog.at_level("ERROR"):
+        worker.load_if_promoted()
+        worker._swap_if_ready()
+    assert worker.describe()["model_version"] == "v1"
+    assert "python -m trainer export v2" in caplog.text
+
+    fresh = ModelWorker(
+        worker.settings.model_copy(update={"worker_name": "fresh"}),
+        worker.client,
+        model_loader(worker.settings),
+    )
+    assert fresh.predictor is None and fresh.describe()["trained"] is False
+
+
+def test_answers_name_the_runtime_and_a_failed_gate_serves_fp32(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    from model_service.runtime import SERVING_FILE
+    from model_service.worker import ModelWorker, model_loader
+    from tests.factories import make_tiny_version
+
+    settings = settings.model_copy(update={"worker_name": "gated"})
+    path = make_tiny_version(settings.models_path)
+    record = json.loads((path / SERVING_FILE).read_text())
+    record["int8"]["servable"] = False
+    (path / SERVING_FILE).write_text(json.dumps(record))
+    worker = ModelWorker(settings, redis_client, model_loader(settings))
+    worker.consumer.ensure_group()
+    assert worker.describe()["runtime"] == "fp32"
+    redis_client.xadd(keys.PREDICT_STREAM, PredictJob("gated", "Piscine").to_fields())
+    worker.process(worker.consumer.read(count=10, block_ms=100))
+    assert answer_of(redis_client, "gated")["timing"]["runtime"] == "fp32"
