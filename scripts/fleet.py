@@ -45,6 +45,8 @@ STAND_INS = {
     "POSTGRES_IMAGE": "shelfwise-offline/postgres:15",
 }
 BUILT = ("api", "frontend", "model", "trainer")
+SERVICE_UID = 10001
+"""The user every built image runs as (USER in the Dockerfiles)."""
 SECRET_NAMES = (
     "POSTGRES_PASSWORD",
     "JWT_SECRET_KEY",
@@ -153,6 +155,13 @@ class Fleet:
                 f"wrote {self.env_file.name} with fresh random secrets; the first admin is "
                 f"'admin', password in {self.env_file.name} (ADMIN_PASSWORD)"
             )
+        feedback = ROOT / "feedback"  # bind-mounted: the API writes the feedback export there
+        if feedback.stat().st_uid != SERVICE_UID:
+            if os.geteuid() == 0:
+                os.chown(feedback, SERVICE_UID, -1)
+                say(f"feedback/ now belongs to uid {SERVICE_UID}, the services' user")
+            else:
+                say(f"the API cannot write feedback/: sudo chown {SERVICE_UID} feedback")
         chosen = base_images(self.settings)
         if chosen != {k: self.settings.get(k) for k in OFFICIAL}:
             write_env_file(self.env_file, read_env_file(self.env_file) | chosen)
@@ -271,14 +280,22 @@ def restarts(container: str) -> int:
     return int(docker("inspect", "--format", "{{.RestartCount}}", container))
 
 
+def first(condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
+    """The first truthy value ``condition()`` returns; RuntimeError after ``timeout_s``."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise RuntimeError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+
+
 def wait_until(condition: Callable[[], Any], timeout_s: float, what: str) -> float:
     """Seconds until ``condition()`` held; RuntimeError after ``timeout_s``."""
     started = time.monotonic()
-    while time.monotonic() - started < timeout_s:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.2)
-    raise RuntimeError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+    first(condition, timeout_s, what)
+    return time.monotonic() - started
 
 
 # --- commands ------------------------------------------------------------------------

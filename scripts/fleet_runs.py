@@ -41,6 +41,7 @@ from scripts.fleet import (
     Fleet,
     crash,
     docker,
+    first,
     restarts,
     say,
     wait_until,
@@ -104,6 +105,28 @@ def heartbeat_since(fleet: Fleet, container: str, since: float) -> bool:
         if beat and json.loads(beat).get("started_at", 0) > since:
             return True
     return False
+
+
+def busy_container(fleet: Fleet) -> tuple[str, int] | None:
+    """A model container whose worker holds read but unacknowledged jobs, and how many."""
+    redis = fleet.containers("redis")[0]
+    flat = docker(
+        "exec", redis, "redis-cli", "--raw", "XINFO", "CONSUMERS", keys.PREDICT_STREAM,
+        keys.WORKER_GROUP,
+    ).split()  # fmt: skip
+    # Flat pairs, one group of them per consumer: name <n> pending <p> idle <ms> ...
+    pending: dict[str, int] = {}
+    name = ""
+    for key, value in zip(flat[::2], flat[1::2], strict=False):
+        if key == "name":
+            name = value
+        elif key == "pending":
+            pending[name] = int(value)
+    for container in fleet.containers("model"):
+        held = sum(n for worker, n in pending.items() if worker.startswith(container[:12]))
+        if held:
+            return container, held
+    return None
 
 
 # --- stress: Locust per fleet size --------------------------------------------------
@@ -310,20 +333,21 @@ def _answers_resume(load: Load, after: float) -> bool:
 
 
 def fault_crash_model(fleet: Fleet, load: Load) -> dict[str, Any]:
-    victim = fleet.containers("model")[0]
+    victim, held = first(lambda: busy_container(fleet), 60, "a worker holding jobs")
     before, crashed_at = restarts(victim), time.time()
     crash(victim)
     t0 = time.monotonic()
     back = wait_until(lambda: restarts(victim) > before, 60, "the restart policy")
     wait_until(lambda: heartbeat_since(fleet, victim, crashed_at), 180, "the new worker")
     return {
+        "jobs_held_by_it": held,
         "restarted_after_s": round(back, 1),
         "serving_again_after_s": round(time.monotonic() - t0, 1),
     }
 
 
 def fault_docker_kill_model(fleet: Fleet, load: Load) -> dict[str, Any]:
-    victim = fleet.containers("model")[0]
+    victim, held = first(lambda: busy_container(fleet), 60, "a worker holding jobs")
     docker("kill", victim)
     t0 = time.monotonic()
     time.sleep(15)  # long enough for the restart policy, were it to act on `docker kill`
@@ -409,7 +433,7 @@ def run_faults(args: argparse.Namespace) -> None:
     ]
     for r in results:
         timings = ", ".join(
-            f"{k} {v}" for k, v in r.items() if k.endswith(("_s", "_kill", "restarted"))
+            f"{k} {v}" for k, v in r.items() if k.endswith(("_s", "_kill", "restarted", "_it"))
         )
         lines.append(
             f"| {r['fault']} | {r['sent']} | {r['answered']} | {r['busy_503']} "

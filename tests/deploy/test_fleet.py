@@ -18,12 +18,13 @@ from scripts.fleet import (
     crash,
     docker,
     engine_problem,
+    first,
     read_env_file,
     restarts,
     wait_until,
     write_env_file,
 )
-from scripts.fleet_runs import Load, heartbeat_since
+from scripts.fleet_runs import Load, busy_container, heartbeat_since
 from tests.factories import image_bytes
 from tests.trainer import synthetic
 
@@ -78,6 +79,17 @@ def test_the_fleet_classifies_photo_and_text_and_text_alone(fleet: Fleet, token:
     assert len(both["top5"]) == 5 and 0 < both["confidence"] <= 1
     text = predict(fleet, token)
     assert text["modalities"] == ["text"] and text["model_version"] == "v1"
+    flagged = requests.post(
+        f"{fleet.api_url}/feedback",
+        json={
+            "prediction_id": text["prediction_id"],
+            "is_correct": False,
+            "correct_category": 2583,
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert flagged.status_code == 201, flagged.text  # written to the bind-mounted feedback/
 
 
 def test_two_model_containers_heartbeat(fleet: Fleet) -> None:
@@ -90,10 +102,11 @@ def test_two_model_containers_heartbeat(fleet: Fleet) -> None:
 
 
 def test_a_crashed_model_container_loses_nothing_and_comes_back(fleet: Fleet, token: str) -> None:
-    victim = fleet.containers("model")[0]
-    before = restarts(victim)
     with Load(fleet.api_url, token, clients=4) as load:
         wait_until(lambda: sum(o.answered for o in load.outcomes) >= 10, 180, "load to build up")
+        # The victim holds jobs it has read and not acknowledged: they must not be lost.
+        victim, _ = first(lambda: busy_container(fleet), 60, "a worker holding jobs")
+        before = restarts(victim)
         crashed_at, crashed_epoch = time.monotonic(), time.time()
         crash(victim)  # SIGKILL mid-batch: its jobs wait in Redis for another worker
         wait_until(lambda: restarts(victim) > before, 60, "the restart policy to start it")
