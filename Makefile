@@ -13,7 +13,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --progress-bar on --constraint $(LOC
 
 help: ## Show this help
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-19s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	@scripts/check_python.sh $(PYTHON)
@@ -67,6 +67,38 @@ stress: $(DEV_DEPS) ## Locust on a local stack: WORKERS=N USERS=U[,U...] DURATIO
 		$(if $(STRESS_MODELS),--models $(STRESS_MODELS))
 	$(BIN)/python -m scripts.stress summary
 
+# The docker compose fleet (docs/containers.md). Without a virtual environment, `make up`
+# runs on the system's Python: scripts/fleet.py needs only the standard library.
+FLEET := $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) -m scripts.fleet
+engine: ## Install and start a Docker engine with Compose v2 (as root, on Debian without systemd)
+	scripts/docker_engine.sh
+
+offline-base-images: ## Build stand-ins for the Docker Hub base images from Debian packages
+	scripts/offline_base_images.sh
+
+images: ## Build every image (official base images, else the stand-ins; OFFLINE=1: stand-ins)
+	$(FLEET) images
+
+up: ## The fleet: .env with fresh secrets, images, a first model, WORKERS=N model containers
+	$(FLEET) up --workers $(WORKERS) $(if $(BOOTSTRAP),--bootstrap="$(BOOTSTRAP)")
+
+down: ## Stop and remove the fleet's containers (VOLUMES=1: its data and models too)
+	$(FLEET) down $(if $(VOLUMES),--volumes)
+
+logs: ## Follow the fleet's logs
+	$(FLEET) logs
+
+stress-compose: $(DEV_DEPS) ## Locust against a compose fleet of each size: WORKERS=1,2,3 USERS=U[,U...]
+	$(BIN)/python -m scripts.fleet_runs stress --workers $(WORKERS) --users $(USERS) \
+		--duration $(DURATION)
+
+faults: $(DEV_DEPS) ## Break a compose fleet under steady load: sent / answered / lost per fault
+	$(BIN)/python -m scripts.fleet_runs faults
+
+test-fleet: $(DEV_DEPS) ## The compose fleet for real (tests marked docker): build, up, predict, crash, down
+	@docker info >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || scripts/docker_engine.sh
+	$(BIN)/python -m pytest --docker -m docker
+
 EVAL_DATA ?= ../shared/data/rakuten
 EVAL_VAR ?= var/eval
 SEED ?= 0
@@ -85,4 +117,5 @@ eval: $(RUN_DEPS) ## Import the shared train split into var/eval, train (SEED=0)
 clean: ## Remove local state (var/) and caches, keep the virtual environment
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache
 
-.PHONY: help install run test test-fast lint lock bench stress eval clean
+.PHONY: help install run test test-fast lint lock bench stress eval clean engine \
+	offline-base-images images up down logs stress-compose faults test-fleet

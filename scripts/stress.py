@@ -115,6 +115,43 @@ def _own_s() -> float:
     return live + done.ru_utime + done.ru_stime
 
 
+def locust(
+    host: str, users: int, duration: str, prefix: Path, username: str, password: str
+) -> None:
+    """Locust headless, the scenario of stress_test/, its CSV and HTML reports at ``prefix``."""
+    subprocess.run(
+        [
+            str(VENV_BIN / "locust"),
+            "-f",
+            str(ROOT / "stress_test" / "locustfile.py"),
+            "--headless",
+            "--host",
+            host,
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(max(1, users // 5)),
+            "--run-time",
+            duration,
+            "--csv",
+            str(prefix),
+            "--html",
+            f"{prefix}.html",
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "SHELFWISE_USERNAME": username,
+            "SHELFWISE_PASSWORD": password,
+            "SHELFWISE_STRESS_DATA": str(SHARED / "data" / "rakuten"),
+        },
+        check=False,  # Locust exits 1 when any request failed; the report says which
+    )
+
+
 def run(args: argparse.Namespace) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     users = [int(u) for u in str(args.users).split(",") if u]
@@ -142,37 +179,7 @@ def run(args: argparse.Namespace) -> None:
                 prefix = RESULTS / f"n{args.workers}_u{count}"
                 print(f"locust: {args.workers} workers, {count} users, {args.duration}", flush=True)
                 busy, own, started = _busy_s(), _own_s(), time.monotonic()
-                subprocess.run(
-                    [
-                        str(VENV_BIN / "locust"),
-                        "-f",
-                        str(ROOT / "stress_test" / "locustfile.py"),
-                        "--headless",
-                        "--host",
-                        stack.url,
-                        "--users",
-                        str(count),
-                        "--spawn-rate",
-                        str(max(1, count // 5)),
-                        "--run-time",
-                        args.duration,
-                        "--csv",
-                        str(prefix),
-                        "--html",
-                        f"{prefix}.html",
-                        "--only-summary",
-                        "--loglevel",
-                        "WARNING",
-                    ],
-                    cwd=ROOT,
-                    env={
-                        **os.environ,
-                        "SHELFWISE_USERNAME": USERNAME,
-                        "SHELFWISE_PASSWORD": PASSWORD,
-                        "SHELFWISE_STRESS_DATA": str(SHARED / "data" / "rakuten"),
-                    },
-                    check=False,  # Locust exits 1 when any request failed; the report says which
-                )
+                locust(stack.url, count, args.duration, prefix, USERNAME, PASSWORD)
                 # Other processes on the machine take CPU from the stack: say how much.
                 elapsed = time.monotonic() - started
                 others = (_busy_s() - busy) - (_own_s() - own)
@@ -192,14 +199,19 @@ def run(args: argparse.Namespace) -> None:
 
 
 def summary(_: argparse.Namespace) -> None:
+    write_summary(RESULTS, "Stress runs")
+
+
+def write_summary(results: Path, title: str) -> None:
+    """summary.md and summary.png of every run in ``results``."""
     runs = sorted(
-        (json.loads(p.read_text()) for p in RESULTS.glob("n*_u*.json")),
+        (json.loads(p.read_text()) for p in results.glob("n*_u*.json")),
         key=lambda r: (r["workers"], r["users"]),
     )
     if not runs:
-        sys.exit(f"no runs in {RESULTS}: make stress first")
+        sys.exit(f"no runs in {results}")
     lines = [
-        f"# Stress runs ({runs[0]['machine']}; Locust on the same machine)",
+        f"# {title} ({runs[0]['machine']}; Locust on the same machine)",
         "",
         f"Model: {runs[0]['model']}, real VGG16 weights. Each run: {runs[0]['duration']}; "
         "think time 1–3 s; mix 5 image+text : 3 text : 2 reads : 1 feedback.",
@@ -220,12 +232,12 @@ def summary(_: argparse.Namespace) -> None:
     kinds = [f"- n={r['workers']} u={r['users']}: {r['error_kinds']}" for r in runs if r["errors"]]
     if kinds:
         lines += ["", "Errors:", *kinds]
-    (RESULTS / "summary.md").write_text("\n".join(lines) + "\n")
-    _plot(runs, RESULTS / "summary.png")
+    (results / "summary.md").write_text("\n".join(lines) + "\n")
+    _plot(runs, results / "summary.png", title)
     print("\n".join(lines))
 
 
-def _plot(runs: list[dict], path: Path) -> None:
+def _plot(runs: list[dict], path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -243,7 +255,7 @@ def _plot(runs: list[dict], path: Path) -> None:
     for axis in (left, right):
         axis.grid(alpha=0.3)
         axis.legend()
-    fig.suptitle(f"Shelfwise under Locust ({runs[0]['machine']})")
+    fig.suptitle(f"Shelfwise under Locust: {title.lower()} ({runs[0]['machine']})")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 

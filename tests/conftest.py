@@ -20,6 +20,24 @@ VGG16_WEIGHTS = SHARED / "weights" / "vgg16_notop.h5"
 RAKUTEN_DIR = SHARED / "data" / "rakuten"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--docker",
+        action="store_true",
+        help="also run the tests marked docker: the compose fleet, built and run (make test-fleet)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked docker build images and run containers for many minutes: asked for only."""
+    if config.getoption("--docker"):
+        return
+    fleet = [item for item in items if item.get_closest_marker("docker")]
+    if fleet:
+        config.hook.pytest_deselected(items=fleet)
+        items[:] = [item for item in items if not item.get_closest_marker("docker")]
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """One real redis-server for the whole session."""

@@ -108,7 +108,12 @@ def test_every_service_is_healthchecked_and_waits_for_healthy_dependencies() -> 
 @pytest.mark.parametrize("service", sorted(SERVICE_DIRS))
 def test_every_command_a_service_runs_exists_in_the_code(service: str) -> None:
     spec = compose()["services"][service]
-    assert spec["build"] == {"context": ".", "dockerfile": f"{SERVICE_DIRS[service]}/Dockerfile"}
+    assert spec["build"] == {
+        "context": ".",
+        "dockerfile": f"{SERVICE_DIRS[service]}/Dockerfile",
+        "args": {"BASE_IMAGE": "${BASE_IMAGE:-python:3.11-slim-bookworm}"},
+    }
+    assert spec["image"] == f"shelfwise-{service}"  # one name whatever the project
     image = dockerfile(service)
     commands = [spec.get("command") or image.cmd, image.healthcheck]
     if "healthcheck" in spec:
@@ -119,6 +124,28 @@ def test_every_command_a_service_runs_exists_in_the_code(service: str) -> None:
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
     )
     assert " ".join(image.cmd) == procfile[service]  # `make run` starts the same thing
+
+
+def test_base_images_default_to_the_official_ones() -> None:
+    services = compose()["services"]
+    assert services["redis"]["image"] == "${REDIS_IMAGE:-redis:7-alpine}"
+    assert services["db"]["image"] == "${POSTGRES_IMAGE:-postgres:16-alpine}"
+    for service in SERVICE_DIRS:
+        default = dockerfile(service).all("ARG")[0]
+        args = services[service]["build"]["args"]
+        assert default == f"BASE_IMAGE={interpolate(args['BASE_IMAGE'], {})}"
+    assert {env_example()[name] for name in ("BASE_IMAGE", "REDIS_IMAGE", "POSTGRES_IMAGE")} == {""}
+
+
+def test_published_ports_listen_on_loopback_only() -> None:
+    published = [
+        (name, port)
+        for name, service in compose()["services"].items()
+        for port in service.get("ports", [])
+    ]
+    assert {name for name, _ in published} >= {"api", "frontend"}
+    for name, port in published:
+        assert interpolate(port, filled_env()).startswith("127.0.0.1:"), (name, port)
 
 
 def test_command_check_would_catch_a_missing_module() -> None:

