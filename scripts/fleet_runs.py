@@ -354,6 +354,7 @@ def fault_docker_kill_model(fleet: Fleet, load: Load) -> dict[str, Any]:
     state = docker("inspect", "--format", "{{.State.Status}}", victim)
     resize(fleet, 2)  # compose starts the stopped replica again
     return {
+        "jobs_held_by_it": held,
         "state_15s_after_kill": state,
         "back_by_compose_up_after_s": round(time.monotonic() - t0, 1),
     }
