@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from model_service.preprocessing import text_lengths
 
 TEXT = "text"
 IMAGE = "image"
@@ -45,16 +48,30 @@ def fuse(p_text: np.ndarray | None, p_image: np.ndarray | None, text_weight: flo
 
 
 class FusedPredictor:
-    """Both branches and their fusion; a runtime supplies ``text_probs`` and ``image_probs``."""
+    """Both branches and their fusion; a runtime supplies ``run_text`` and ``image_probs``."""
 
     name: str
+    version: Any
+    """The version's parameters and text encoder (``params``, ``encoder``)."""
     text_weight: float
     num_classes: int
     runtime: str
     """What runs the branches, named in every answer's timing: int8, fp32 or keras."""
 
+    def warm_up(self) -> None:
+        """Run both branches once, so the first request does not pay for their set-up."""
+        size = self.version.params.image_size
+        self.text_probs(["warm up"])
+        self.image_probs(np.zeros((1, size, size, 3), dtype=np.uint8))
+
     def text_probs(self, texts: Sequence[str]) -> np.ndarray:
         """Text branch alone: cleaned texts -> (n, classes) probabilities."""
+        ids = self.version.encoder.encode(texts, self.version.params.seq_len)
+        longest = int(text_lengths(ids).max())  # columns no text reaches only cost time
+        return self.run_text(np.ascontiguousarray(ids[:, :longest]))
+
+    def run_text(self, ids: np.ndarray) -> np.ndarray:
+        """Token ids (n, longest) -> (n, classes) probabilities."""
         raise NotImplementedError
 
     def image_probs(self, images: np.ndarray) -> np.ndarray:

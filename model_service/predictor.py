@@ -7,7 +7,6 @@ Both share the preprocessing and the fusion, so they answer alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ import tensorflow as tf
 
 from model_service.fusion import FusedPredictor
 from model_service.model import build_image_model, build_vgg16_base
-from model_service.preprocessing import text_lengths, vgg16_input
+from model_service.preprocessing import vgg16_input
 from model_service.version import ModelVersion, load_version
 
 KERAS = "keras"
@@ -56,17 +55,8 @@ class Predictor(FusedPredictor):
             vgg16_base = build_vgg16_base(vgg16_weights, version.params.image_size)
         return cls(version, vgg16_base)
 
-    def warm_up(self) -> None:
-        """Trace both graphs now, so the first request does not pay for it."""
-        size = self.version.params.image_size
-        self.text_probs(["warm up"])
-        self.image_probs(np.zeros((1, size, size, 3), dtype=np.uint8))
-
-    def text_probs(self, texts: Sequence[str]) -> np.ndarray:
-        """Text branch alone: cleaned texts -> (n, 27) probabilities."""
-        ids = self.version.encoder.encode(texts, self.version.params.seq_len)
-        longest = int(text_lengths(ids).max())  # columns no text reaches only cost time
-        return self._text_fn(tf.constant(ids[:, :longest])).numpy()
+    def run_text(self, ids: np.ndarray) -> np.ndarray:
+        return self._text_fn(tf.constant(ids)).numpy()
 
     def image_probs(self, images: np.ndarray) -> np.ndarray:
         """Image branch alone: RGB uint8 (n, 224, 224, 3) -> (n, 27) probabilities."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ import numpy as np
 import onnxruntime as ort
 
 from model_service.fusion import FusedPredictor
-from model_service.preprocessing import text_lengths, vgg16_input
+from model_service.preprocessing import vgg16_input
 from model_service.version import read_meta
 
 logger = logging.getLogger(__name__)
@@ -164,16 +164,8 @@ class OnnxPredictor(FusedPredictor):
         self._text = compile_model(path / TEXT_FILE, "onnxruntime", threads)
         self._image = compile_model(path / IMAGE_FILES[runtime], engine, threads)
 
-    def warm_up(self) -> None:
-        """Run both sessions once, so the first request does not pay for their set-up."""
-        size = self.version.params.image_size
-        self.text_probs(["warm up"])
-        self.image_probs(np.zeros((1, size, size, 3), dtype=np.uint8))
-
-    def text_probs(self, texts: Sequence[str]) -> np.ndarray:
-        ids = self.version.encoder.encode(texts, self.version.params.seq_len)
-        longest = int(text_lengths(ids).max())  # columns no text reaches only cost time
-        return self._text(np.ascontiguousarray(ids[:, :longest]))
+    def run_text(self, ids: np.ndarray) -> np.ndarray:
+        return self._text(ids)
 
     def image_probs(self, images: np.ndarray) -> np.ndarray:
         return self._image(vgg16_input(images))
