@@ -74,15 +74,22 @@ def export_version(
         work = Path(tmp)
         export_text(version, work / TEXT_FILE)
         export_image(version, vgg16_base, work / IMAGE_FILES["fp32"])
-        quantize_image(work / IMAGE_FILES["fp32"], work / IMAGE_FILES["int8"], calibration)
-        sizes = {file: round((work / file).stat().st_size / 1e6, 1) for file in _files()}
-        for file in _files():
+        if len(calibration):  # a catalogue without photos gets no int8 file: fp32 serves
+            quantize_image(work / IMAGE_FILES["fp32"], work / IMAGE_FILES["int8"], calibration)
+        written = [file for file in _files() if (work / file).is_file()]
+        sizes = {file: round((work / file).stat().st_size / 1e6, 1) for file in written}
+        (path / IMAGE_FILES["int8"]).unlink(missing_ok=True)  # none from an earlier export
+        for file in written:
             os.replace(work / file, path / file)
     scores = score_runtimes(path, gate_set, engine)
+    gate = (
+        int8_gate(scores["fp32"], scores["int8"], scores["agreement"])
+        if "int8" in scores
+        else {"servable": False, "reason": "no training photo to calibrate int8 with"}
+    )
     record = {
         "runtimes": scores,
-        "int8": int8_gate(scores["fp32"], scores["int8"], scores["agreement"])
-        | {"agreement": scores["agreement"]},
+        "int8": gate | {"agreement": scores["agreement"]},
         "engine": engine,
         "calibration_photos": len(calibration),
         "opset": OPSET,
@@ -148,9 +155,6 @@ def quantize_image(fp32: Path, int8: Path, photos: np.ndarray) -> None:
         quantize_static,
     )
 
-    if not len(photos):
-        raise ValueError("int8 calibration needs at least one training photo")
-
     class Photos(CalibrationDataReader):
         """Batches of preprocessed photos; ``set_range`` picks which ones the next pass reads."""
 
@@ -201,7 +205,9 @@ def score_runtimes(
     photos = [item.image for item in gate_set.items if item.image is not None]
     stacked = np.stack(photos) if photos else np.zeros((0, 1, 1, 3), np.uint8)
     top1 = {}
-    for runtime in IMAGE_FILES:
+    for runtime, file in IMAGE_FILES.items():
+        if not (path / file).is_file():
+            continue
         predictor = OnnxPredictor(path, runtime, engine)
         fused = _in_batches(predictor.predict, gate_set.items, batch_size)
         p_image = _in_batches(predictor.image_probs, stacked, batch_size)
@@ -210,7 +216,8 @@ def score_runtimes(
             "f1_image": _f1(gate_set.labels[has_image], top1[runtime]),
             "f1_all": _f1(gate_set.labels, fused.argmax(1) if len(fused) else top1[runtime]),
         }
-    out["agreement"] = float(np.mean(top1["int8"] == top1["fp32"])) if has_image.any() else None
+    compared = "int8" in top1 and has_image.any()
+    out["agreement"] = float(np.mean(top1["int8"] == top1["fp32"])) if compared else None
     return out
 
 

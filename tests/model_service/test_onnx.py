@@ -139,6 +139,28 @@ def test_int8_is_an_int8_graph_close_to_fp32(exported, engine) -> None:  # type:
     assert np.abs(p8 - p32).max() < 0.05
 
 
+def test_a_catalogue_without_photos_exports_fp32_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """No training photo to calibrate with: no int8 file, and fp32 serves."""
+    from model_service.model import build_vgg16_base
+    from model_service.version import load_version
+    from trainer.export import GateSet, export_version
+
+    path = make_tiny_version(tmp_path, "v1", promote=False, export=False)
+    no_photos = np.zeros((0, TINY_IMAGE_SIZE, TINY_IMAGE_SIZE, 3), np.uint8)
+    gate_set = GateSet([ProductInput("jeu", None), ProductInput("livre", None)], np.array([0, 1]))
+    record = export_version(
+        path, load_version(path), build_vgg16_base("random", TINY_IMAGE_SIZE), no_photos, gate_set
+    )
+    assert not (path / IMAGE_FILES["int8"]).exists()
+    assert record["int8"] == {
+        "servable": False,
+        "reason": "no training photo to calibrate int8 with",
+        "agreement": None,
+    }
+    assert set(record["runtimes"]) == {"products", "photos", "fp32", "agreement"}
+    assert load_predictor(path).runtime == "fp32"
+
+
 # --- which file serves -----------------------------------------------------------------
 
 
