@@ -29,9 +29,10 @@ class _Version:
 
 
 class NoopPredictor:
-    """Same interface as model_service.predictor.Predictor; uniform probabilities, no work."""
+    """Same interface as model_service.fusion.FusedPredictor; uniform probabilities, no work."""
 
     name = "noop"
+    runtime = "noop"
 
     def __init__(self) -> None:
         self.version = _Version(_Params())
