@@ -180,7 +180,7 @@ class Settings(BaseSettings):
     max_batch: int = Field(8, ge=1, le=512, description="Jobs per forward pass.")
     serving_runtime: Literal["auto", "int8", "fp32"] = Field(
         "auto",
-        description="Image branch the workers run through ONNX Runtime: int8 where the "
+        description="Which image-branch file the workers serve: int8 where the "
         "version's accuracy gate passed (auto), always int8, or fp32.",
     )
     image_engine: Literal["openvino", "onnxruntime"] = Field(
