@@ -96,7 +96,12 @@ def worker(redis_url: str, models: Path, weights: str) -> None:
         _, raw = client.brpop([QUEUE])
         job = json.loads(raw)
         start = time.perf_counter()
-        image = load_image(base64.b64decode(job["image"])) if job["image"] else None
+        image = None
+        if job["image"]:
+            params = version.params
+            image = load_image(
+                base64.b64decode(job["image"]), size=params.image_size, framing=params.image_framing
+            )
         probs = predictor.predict([ProductInput(clean_text(job["designation"]), image)])[0]
         inference_ms = 1000 * (time.perf_counter() - start)
         answer = {

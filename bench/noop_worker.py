@@ -20,6 +20,7 @@ from common.settings import Settings
 @dataclass
 class _Params:
     image_size: int = 224
+    image_framing: str = "product"  # photos are prepared as a new version's are
     num_classes: int = 27
 
 

@@ -91,18 +91,25 @@ def image_feature_shape(params: ModelParams) -> tuple[int, ...]:
     return (POOLED_FEATURES,)
 
 
-def build_image_head(params: ModelParams) -> keras.Model:
-    """VGG16 features -> Flatten -> Dense(512, relu) -> Dense(512, relu) -> Dense softmax.
+IMAGE_OUTPUT = "image_probs"
+"""The image head's softmax layer; in a linear head, also the layer that reads the features."""
 
-    Dropout between the dense layers regularises training and is inert at inference.
+
+def build_image_head(params: ModelParams) -> keras.Model:
+    """VGG16 features -> Flatten -> [Dense(hidden, relu) x 2] -> Dense softmax.
+
+    ``image_hidden == 0`` gives a linear head: the softmax reads the features directly
+    (a logistic regression; the default, see docs/image-branch.md). Dropout between
+    the dense layers of a deeper head regularises training and is inert at inference.
     """
     features = keras.Input(shape=image_feature_shape(params), name="vgg16_features")
     x = keras.layers.Flatten(name="flatten")(features)
-    x = keras.layers.Dropout(params.image_dropout, name="dropout_in")(x)
-    x = keras.layers.Dense(params.image_hidden, activation="relu", name="dense_1")(x)
-    x = keras.layers.Dropout(params.image_dropout, name="dropout_1")(x)
-    x = keras.layers.Dense(params.image_hidden, activation="relu", name="dense_2")(x)
-    probs = keras.layers.Dense(params.num_classes, activation="softmax", name="image_probs")(x)
+    if params.image_hidden:
+        x = keras.layers.Dropout(params.image_dropout, name="dropout_in")(x)
+        x = keras.layers.Dense(params.image_hidden, activation="relu", name="dense_1")(x)
+        x = keras.layers.Dropout(params.image_dropout, name="dropout_1")(x)
+        x = keras.layers.Dense(params.image_hidden, activation="relu", name="dense_2")(x)
+    probs = keras.layers.Dense(params.num_classes, activation="softmax", name=IMAGE_OUTPUT)(x)
     return keras.Model(features, probs, name="image_head")
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 from common.categories import CODES
-from model_service.preprocessing import IMAGE_SIZE
+from model_service.preprocessing import IMAGE_FRAMINGS, IMAGE_SIZE
 
 IMAGE_FEATURES = ("flat", "pooled")
-"""What the image head reads: ``flat`` (``block5_pool`` flattened, the default) or
-``pooled`` (global average and max of two VGG16 layers: a head a tenth the size,
-trained six times faster, as good in cross-validation; see docs/image-branch.md)."""
+"""What the image head reads: ``pooled`` (global average and max of two VGG16 layers,
+the default) or ``flat`` (``block5_pool`` flattened, 25,088 numbers; the default of
+earlier versions). See docs/image-branch.md."""
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,10 @@ class ModelParams:
     embed_dim: int = 192
     gru_units: int = 128
     text_dropout: float = 0.5
-    image_features: str = "flat"  # or "pooled": see IMAGE_FEATURES and docs/image-branch.md
-    image_hidden: int = 512
-    image_dropout: float = 0.7
+    image_framing: str = "product"  # or "whole": see IMAGE_FRAMINGS
+    image_features: str = "pooled"  # or "flat": see IMAGE_FEATURES and docs/image-branch.md
+    image_hidden: int = 0  # units of the head's two hidden layers; 0 = a linear head
+    image_dropout: float = 0.7  # between the hidden layers; unused by a linear head
     num_classes: int = len(CODES)
     image_size: int = IMAGE_SIZE
 
@@ -42,5 +43,13 @@ class ModelParams:
     def from_dict(cls, data: dict[str, object]) -> ModelParams:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        values.setdefault("image_features", "flat")  # saved before the choice existed
+        # What versions saved before each choice existed were trained on.
+        values.setdefault("image_framing", "whole")
+        values.setdefault("image_features", "flat")
         return cls(**values)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        if self.image_framing not in IMAGE_FRAMINGS:
+            raise ValueError(f"image_framing must be one of {IMAGE_FRAMINGS}")
+        if self.image_features not in IMAGE_FEATURES:
+            raise ValueError(f"image_features must be one of {IMAGE_FEATURES}")

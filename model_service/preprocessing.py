@@ -229,18 +229,63 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def load_image(data: bytes, max_pixels: int = 40_000_000, size: int = IMAGE_SIZE) -> np.ndarray:
-    """Image bytes -> EXIF-transposed RGB ``size`` x ``size`` uint8 array (H, W, 3)."""
+IMAGE_FRAMINGS = ("whole", "product")
+"""How a photo is framed before it is scaled to the input size: ``whole`` scales the
+photo as it is; ``product`` first crops the white margin around the product to a
+square, so a small product on a large white page fills VGG16's input."""
+
+BACKGROUND_LEVEL = 235
+"""A pixel with every channel at or above this is page background (JPEG keeps white near 255)."""
+
+PRODUCT_MARGIN = 0.04
+"""White kept around the product, as a share of its longer side, on each side."""
+
+MIN_PRODUCT_PIXELS = 50
+"""Fewer non-background pixels than this is a blank page: framed whole."""
+
+
+def load_image(
+    data: bytes, max_pixels: int = 40_000_000, size: int = IMAGE_SIZE, framing: str = "whole"
+) -> np.ndarray:
+    """Image bytes -> EXIF-transposed RGB ``size`` x ``size`` uint8 array (H, W, 3).
+
+    ``framing`` is one of ``IMAGE_FRAMINGS``; a version's ``ModelParams.image_framing``
+    says which one its image branch was trained on.
+    """
+    if framing not in IMAGE_FRAMINGS:
+        raise ValueError(f"unknown framing {framing!r}; expected one of {IMAGE_FRAMINGS}")
     image = open_image(data, max_pixels)
     try:
         if image.format in ("JPEG", "MPO"):
-            # Let libjpeg decode at a reduced scale when the photo is much larger.
-            image.draft("RGB", (size, size))
-        image = ImageOps.exif_transpose(image)
-        image = _to_rgb(image).resize((size, size), Image.Resampling.BILINEAR)
+            # Let libjpeg decode at a reduced scale when the photo is much larger; a
+            # product crop keeps twice the input size, so half the page still fills it.
+            scale = 2 if framing == "product" else 1
+            image.draft("RGB", (size * scale, size * scale))
+        image = _to_rgb(ImageOps.exif_transpose(image))
+        if framing == "product":
+            image = frame_product(image)
+        image = image.resize((size, size), Image.Resampling.BILINEAR)
         return np.asarray(image, dtype=np.uint8)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise InvalidImage(f"The image could not be decoded: {exc}") from exc
+
+
+def frame_product(image: Image.Image) -> Image.Image:
+    """The square around the product: the bounding box of non-background pixels,
+    grown by ``PRODUCT_MARGIN`` and centred on it; outside the photo is white."""
+    product = (np.asarray(image) < BACKGROUND_LEVEL).any(axis=2)
+    if np.count_nonzero(product) < MIN_PRODUCT_PIXELS:
+        return image
+    rows, cols = np.flatnonzero(product.any(axis=1)), np.flatnonzero(product.any(axis=0))
+    width, height = image.size
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    side = min(max(right - left, bottom - top) * (1 + 2 * PRODUCT_MARGIN), max(width, height))
+    x0 = round((left + right - side) / 2)
+    y0 = round((top + bottom - side) / 2)
+    side = round(side)
+    framed = Image.new("RGB", (side, side), (255, 255, 255))
+    framed.paste(image, (-x0, -y0))
+    return framed
 
 
 def vgg16_input(images: np.ndarray) -> np.ndarray:

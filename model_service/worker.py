@@ -227,10 +227,9 @@ class ModelWorker:
         text = clean_text(job.designation, job.description)
         image = None
         if job.image is not None:
+            params = self.predictor.version.params
             image = load_image(
-                job.image,
-                self.settings.max_image_pixels,
-                size=self.predictor.version.params.image_size,
+                job.image, self.settings.max_image_pixels, params.image_size, params.image_framing
             )
         if not text and image is None:
             raise InvalidImage("The product has neither text nor an image.", "empty_product")

@@ -78,10 +78,11 @@ def evaluate_directory(
     """
     if predictor is None:
         predictor = load_predictor(settings, resolve_version(settings, version), runtime)
-    size = predictor.version.params.image_size
+    params = predictor.version.params
     layout, checked, total = layouts.read_products(
-        data, split, settings.max_image_pixels, decode_size=size, progress=progress
-    )
+        data, split, settings.max_image_pixels, decode_size=params.image_size, progress=progress,
+        framing=params.image_framing,
+    )  # fmt: skip
     items: list[ProductInput] = []
     labels: list[int] = []
     rejected: dict[str, int] = {}

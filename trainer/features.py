@@ -29,10 +29,11 @@ feature is missing."""
 
 
 class FeatureCache:
-    """``root/vgg16[-<kind>]-<size>-<weights>[-flipped]/ab/<hash>.npy``: float32 per image.
+    """``root/vgg16[-<kind>][-<framing>]-<size>-<weights>[-flipped]/ab/<hash>.npy``: float32.
 
     ``kind`` names what the extractor returns (``pooled`` vectors or ``flat``
-    ``block5_pool`` maps), so features of different kinds never mix.
+    ``block5_pool`` maps) and ``framing`` how the photo was framed before it (see
+    ``load_image``), so features of different kinds or framings never mix.
 
     ``flipped=True`` caches the features of each image mirrored left to right: a
     second training sample per photo for the image head, computed once like the rest.
@@ -49,10 +50,13 @@ class FeatureCache:
         max_pixels: int = 40_000_000,
         flipped: bool = False,
         kind: str = "flat",
+        framing: str = "whole",
     ) -> None:
-        prefix = "vgg16" if kind == "flat" else f"vgg16-{kind}"  # flat: the original layout
+        # flat whole photos keep the original layout
+        prefix = "vgg16" + ("" if kind == "flat" else f"-{kind}")
+        prefix += "" if framing == "whole" else f"-{framing}"
         self.dir = root / f"{prefix}-{image_size}-{weights_tag}{'-flipped' if flipped else ''}"
-        self.flipped, self.kind = flipped, kind
+        self.flipped, self.kind, self.framing = flipped, kind, framing
         self.root, self.weights_tag = root, weights_tag
         self.images = images
         self.base_factory = base_factory
@@ -67,7 +71,7 @@ class FeatureCache:
         """The cache of the same images mirrored left to right, sharing this one's VGG16."""
         return FeatureCache(
             self.root, self.images, self._get_base, self.image_size, self.weights_tag,
-            self.batch_size, self.max_pixels, flipped=True, kind=self.kind,
+            self.batch_size, self.max_pixels, flipped=True, kind=self.kind, framing=self.framing,
         )  # fmt: skip
 
     def path(self, digest: str) -> Path:
@@ -99,7 +103,10 @@ class FeatureCache:
         for start in range(0, len(missing), self.batch_size):
             chunk = missing[start : start + self.batch_size]
             pixels = np.stack(
-                [load_image(self.images.get(d), self.max_pixels, self.image_size) for d in chunk]
+                [
+                    load_image(self.images.get(d), self.max_pixels, self.image_size, self.framing)
+                    for d in chunk
+                ]
             )
             if self.flipped:
                 pixels = pixels[:, :, ::-1]

@@ -5,8 +5,9 @@ learns: class weights, label smoothing, warm-up and cosine learning-rate decay,
 early stopping on validation macro F1 with the best epoch's weights restored.
 Text: embeddings started from an LSA of the training ids, token dropout, soft
 targets from a TF-IDF teacher, batches of similar lengths. Image: standardised
-features (folded back into the head afterwards), mirrored photos, decoupled
-weight decay (about a thousand photos against thousands of inputs), optional mixup.
+features (folded back into the head afterwards) and mirrored photos; a linear head
+is a logistic regression solved exactly, a deeper one trains with decoupled weight
+decay (about a thousand photos against thousands of inputs) and optional mixup.
 """
 
 from __future__ import annotations
@@ -19,12 +20,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402  (the backend must be chosen before Keras is imported)
 
-from model_service.model import ModelParams, build_image_head, build_text_model  # noqa: E402
+from model_service.model import (  # noqa: E402
+    IMAGE_OUTPUT,
+    ModelParams,
+    build_image_head,
+    build_text_model,
+)
 from model_service.preprocessing import OOV_ID, TextEncoder, text_lengths  # noqa: E402
 from trainer.recipe import LoopRecipe, TrainingRecipe  # noqa: E402
 
@@ -253,20 +260,24 @@ def fit_image_head(
     on_epoch: EpochCallback | None = None,
     f_train_flipped: np.ndarray | None = None,
 ) -> FitResult:
-    """Train the dense head on cached VGG16 features (see ``model_service.model``).
+    """Train the head on cached VGG16 features (see ``model_service.model``).
 
     The head trains on standardised features (raw ones reach the hundreds, which
     saturates the softmax from the first step); the standardisation is then folded
-    into the first dense layer, so the returned head takes raw features as served.
+    into the layer that reads them, so the returned head takes raw features as served.
     ``f_train_flipped``, when given, holds the features of the same training images
     mirrored left to right (same order): extra samples with the same labels, the
-    cheapest augmentation once features are cached.
+    cheapest augmentation once features are cached. A linear head is a logistic
+    regression solved exactly (``fit_linear_head``); a deeper one trains epoch by
+    epoch with early stopping on ``f_val``.
     """
     if f_train_flipped is not None:
         if f_train_flipped.shape != f_train.shape:
             raise ValueError("f_train_flipped must match f_train's shape")
         f_train = np.concatenate([f_train, f_train_flipped])
         y_train = np.concatenate([y_train, y_train])
+    if not params.image_hidden:
+        return fit_linear_head(params, recipe, f_train, y_train, f_val, y_val, on_epoch=on_epoch)
     mean, scale = feature_standardisation(f_train, recipe.image_feature_norm)
     model = build_image_head(params)
     result = fit_loop(
@@ -276,6 +287,78 @@ def fit_image_head(
     )  # fmt: skip
     _fold_standardisation(model.get_layer(IMAGE_FIRST_DENSE), mean, scale)
     return result
+
+
+LINEAR_SCALE_FLOOR = 1e-3
+"""Added to each feature's standard deviation before a linear head reads it.
+
+Unlike the deeper head's floor at the median deviation, near-constant features keep
+their full scale here: the L2 penalty alone decides how much they count, which scored
+higher in cross-validation (docs/image-branch.md)."""
+
+LINEAR_MAX_ITERATIONS = 300
+ABSENT_CLASS_GAP = 25.0
+"""Logits below the lowest best-class logit of any training photo: e^-25 ≈ 1e-11."""
+
+
+def fit_linear_head(
+    params: ModelParams,
+    recipe: TrainingRecipe,
+    f_train: np.ndarray,
+    y_train: np.ndarray,
+    f_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    on_epoch: EpochCallback | None = None,
+) -> FitResult:
+    """A multinomial logistic regression (L-BFGS, L2 ``recipe.image_linear_c``) as the head.
+
+    Convex, so it needs no epochs, learning rate or early stopping, and a seed does
+    not change it; ``f_val`` is only scored, reported as the single "epoch".
+    """
+    x_train = f_train.reshape(len(f_train), -1).astype(np.float64)
+    mean = x_train.mean(axis=0)
+    scale = x_train.std(axis=0) + LINEAR_SCALE_FLOOR
+    k = params.num_classes
+    present = np.unique(y_train)
+    weights = class_weights(y_train, k, recipe.image_class_weight_power)
+    logger.info(
+        "training image branch (linear): %d train samples, %d features, C %g",
+        len(x_train), x_train.shape[1], recipe.image_linear_c,
+    )  # fmt: skip
+    kernel = np.zeros((x_train.shape[1], k))
+    bias = np.zeros(k)
+    if len(present) > 1:  # else nothing to tell apart: the head names the one class
+        solver = LogisticRegression(
+            C=recipe.image_linear_c, max_iter=LINEAR_MAX_ITERATIONS,
+            class_weight={int(c): weights[int(c)] for c in present},
+        )  # fmt: skip
+        solver.fit((x_train - mean) / scale, y_train)
+        coef, intercept = solver.coef_, solver.intercept_
+        if len(present) == 2:  # sklearn keeps the second class's logit; the first's is 0
+            coef, intercept = np.vstack([0 * coef, coef]), np.concatenate([[0.0], intercept])
+        kernel[:, present] = coef.T / scale[:, None]
+        bias[present] = intercept - mean @ kernel[:, present]
+    # A class with no training photo sits far below every training photo's best class,
+    # not at -inf: int8 export scales this layer's outputs by their range.
+    absent = np.setdiff1d(np.arange(k), present)
+    top = (x_train @ kernel[:, present] + bias[present]).max(axis=1).min()
+    bias[absent] = top - ABSENT_CLASS_GAP
+    model = build_image_head(params)
+    model.get_layer(IMAGE_OUTPUT).set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
+    probs = _predict_dense(model, f_val)
+    pred = probs.argmax(axis=1)
+    picked = probs[np.arange(len(y_val)), y_val]
+    metrics = {
+        "val_loss": float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))),
+        "val_f1_macro": float(f1_score(y_val, pred, average="macro")),
+        "val_f1_weighted": float(f1_score(y_val, pred, average="weighted")),
+        "val_accuracy": float(np.mean(pred == y_val)),
+    }
+    logger.info("image branch (linear): val macro F1 %.4f", metrics["val_f1_macro"])
+    if on_epoch is not None:
+        on_epoch(0, metrics)
+    return FitResult(model, {key: [value] for key, value in metrics.items()})
 
 
 def feature_standardisation(features: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:

@@ -187,8 +187,11 @@ def _parse_code(raw: str) -> int | None:
     return code if is_known(code) else None
 
 
-def validate(raw: RawRow, max_pixels: int, decode_size: int | None = None) -> Product | Rejection:
-    """Check one row; never raises for bad data. ``decode_size`` keeps the decoded image."""
+def validate(
+    raw: RawRow, max_pixels: int, decode_size: int | None = None, framing: str = "whole"
+) -> Product | Rejection:
+    """Check one row; never raises for bad data. ``decode_size`` keeps the decoded image,
+    framed as ``framing`` says (see ``load_image``)."""
     if not raw.productid:
         return Rejection(raw.row, "", MISSING_PRODUCTID, "the row has no productid")
     code = _parse_code(raw.prdtypecode)
@@ -207,7 +210,7 @@ def validate(raw: RawRow, max_pixels: int, decode_size: int | None = None) -> Pr
                 return Rejection(raw.row, raw.productid, MISSING_IMAGE, str(exc))
         if data is not None:
             try:
-                image = load_image(data, max_pixels, size=decode_size or IMAGE_SIZE)
+                image = load_image(data, max_pixels, decode_size or IMAGE_SIZE, framing)
             except InvalidImage as exc:
                 return Rejection(raw.row, raw.productid, UNDECODABLE_IMAGE, str(exc))
     if data is None and not clean_text(raw.designation, raw.description):
@@ -230,11 +233,12 @@ def read_products(
     max_pixels: int,
     decode_size: int | None = None,
     progress: bool = False,
+    framing: str = "whole",
 ) -> tuple[str, Iterator[Product | Rejection], int]:
     """(layout, validated rows lazily, row count): for callers that stream."""
     layout, rows = read_rows(path, split)
     checked = (
-        validate(raw, max_pixels, decode_size)
+        validate(raw, max_pixels, decode_size, framing)
         for raw in tqdm(rows, desc="reading", unit="row", disable=not progress)
     )
     return layout, checked, len(rows)

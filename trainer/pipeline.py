@@ -370,10 +370,10 @@ def export_for_serving(
     from trainer import export
 
     store = ImageStore(settings.images_path)
-    size = version.params.image_size
+    size, framing = version.params.image_size, version.params.image_framing
 
     def decode(digest: str) -> np.ndarray:
-        return load_image(store.get(digest), settings.max_image_pixels, size=size)
+        return load_image(store.get(digest), settings.max_image_pixels, size, framing)
 
     # A fixed sample: the first photos in hash order, a content-random, repeatable choice.
     sample = sorted({h for h in data.train.image_hashes if h})[: export.CALIBRATION_PHOTOS]
@@ -462,6 +462,7 @@ def feature_cache(settings: Settings, params: ModelParams) -> FeatureCache:
         settings.features_path, ImageStore(settings.images_path),
         lambda: build_image_features(build_vgg16_base(settings.vgg16_weights, size), kind), size,
         weights_tag(settings.vgg16_weights), max_pixels=settings.max_image_pixels, kind=kind,
+        framing=params.image_framing,
     )  # fmt: skip
 
 

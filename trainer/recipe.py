@@ -58,6 +58,10 @@ class TrainingRecipe:
     distill_weight: float = 0.7  # share of a TF-IDF teacher's probabilities in the targets; 0 = off
     teacher_temperature: float = 4.0  # sharpens the teacher's SVM scores into probabilities
     # --- image head ---
+    # A linear head (``ModelParams.image_hidden == 0``, the default) is a logistic
+    # regression fitted exactly: of the fields below, only the L2 strength, the class
+    # weights and the mirrored photos apply to it.
+    image_linear_c: float = 0.003  # inverse L2 strength, chosen by cross-validation
     image_epochs: int = 40
     image_batch_size: int = 32
     image_learning_rate: float = 3e-4
@@ -73,6 +77,8 @@ class TrainingRecipe:
         for name in ("epochs", "batch_size", "image_epochs", "image_batch_size"):
             if getattr(self, name) < 1:
                 raise BadParameter(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.image_linear_c <= 0:
+            raise BadParameter(f"image_linear_c must be positive, got {self.image_linear_c}")
         for name in ("learning_rate", "image_learning_rate"):
             if not 0 < getattr(self, name) < 1:
                 raise BadParameter(f"{name} must lie in (0, 1), got {getattr(self, name)}")
@@ -141,5 +147,8 @@ def resolve(
     param_values = {k: v for k, v in tuned.get("model_params", {}).items() if k in PARAM_KEYS}
     recipe_values.update({k: v for k, v in overrides.items() if k in RECIPE_KEYS})
     param_values.update({k: v for k, v in overrides.items() if k in PARAM_KEYS})
-    params = replace(base_params or ModelParams(), **param_values)
+    try:
+        params = replace(base_params or ModelParams(), **param_values)
+    except ValueError as exc:
+        raise BadParameter(str(exc)) from exc
     return TrainingRecipe(**recipe_values), params

@@ -6,11 +6,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-from model_service.model import ModelParams, build_text_model
+from model_service.model import IMAGE_OUTPUT, POOLED_FEATURES, ModelParams, build_text_model
 from model_service.preprocessing import OOV_ID, PAD_ID
+from trainer.errors import BadParameter
 from trainer.fit import (
+    LINEAR_SCALE_FLOOR,
     SELECTION_WINDOW,
     WEIGHT_GRID,
     _fold_standardisation,
@@ -365,3 +368,63 @@ def test_image_weight_decay_shrinks_the_head() -> None:
         )
         norms.append(float(np.linalg.norm(result.model.get_layer("dense_2").get_weights()[0])))
     assert norms[1] < 0.8 * norms[0]
+
+
+LINEAR = replace(TINY, image_hidden=0, image_features="pooled")
+
+
+def _toy_pooled(n: int, seed: int, classes: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled-shaped features: one bright block of inputs per class, on noise."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, n)
+    f = rng.random((n, POOLED_FEATURES), dtype=np.float32) * 3
+    for i, c in enumerate(y):
+        f[i, c * 100 : c * 100 + 20] += 2.0
+    return f, y
+
+
+def test_a_linear_head_is_the_logistic_regression_on_standardised_features() -> None:
+    f, y = _toy_pooled(120, seed=1)
+    f_val, y_val = _toy_pooled(60, seed=2)
+    seen: list[tuple[int, dict[str, float]]] = []
+    recipe = replace(RECIPE, image_linear_c=0.05)
+    result = fit_image_head(
+        LINEAR, recipe, f, y, f_val, y_val, on_epoch=lambda e, m: seen.append((e, m))
+    )
+    assert f1_score(y_val, _predict_dense(result.model, f_val).argmax(1), average="macro") > 0.9
+    # The served head takes raw features: the standardisation is folded into its one layer.
+    mean, scale = f.mean(axis=0), f.std(axis=0) + LINEAR_SCALE_FLOOR
+    reference = LogisticRegression(C=0.05, max_iter=300, class_weight="balanced")
+    reference.fit((f - mean) / scale, y)
+    np.testing.assert_allclose(
+        _predict_dense(result.model, f_val), reference.predict_proba((f_val - mean) / scale),
+        atol=2e-3,
+    )  # fmt: skip
+    assert [e for e, _ in seen] == [0] and seen[0][1]["val_f1_macro"] > 0.9
+    assert result.history["val_f1_weighted"] == [seen[0][1]["val_f1_weighted"]]
+
+
+def test_a_linear_head_never_names_a_class_it_never_saw() -> None:
+    f, y = _toy_pooled(90, seed=3, classes=2)  # classes 0 and 1; class 2 has no photo
+    probs = _predict_dense(fit_image_head(LINEAR, RECIPE, f, y, f, y).model, f)
+    assert probs[:, 2].max() < 1e-6
+    assert (probs.argmax(1) == y).mean() > 0.9
+    single = fit_image_head(LINEAR, RECIPE, f, np.ones_like(y), f, y).model
+    assert (_predict_dense(single, f).argmax(1) == 1).all()
+
+
+def test_a_smaller_c_shrinks_the_linear_head() -> None:
+    f, y = _toy_pooled(90, seed=4)
+    norms = [
+        float(
+            np.linalg.norm(
+                fit_image_head(LINEAR, replace(RECIPE, image_linear_c=c), f, y, f, y)
+                .model.get_layer(IMAGE_OUTPUT)
+                .get_weights()[0]
+            )
+        )  # fmt: skip
+        for c in (1.0, 1e-4)
+    ]
+    assert norms[1] < 0.5 * norms[0]
+    with pytest.raises(BadParameter, match="image_linear_c"):
+        replace(RECIPE, image_linear_c=0.0)

@@ -52,12 +52,32 @@ def test_the_head_reads_what_its_params_name(base) -> None:  # type: ignore[no-u
         build_image_features(base, "sideways")
 
 
-def test_versions_saved_before_pooled_features_still_load_as_flat(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_versions_saved_before_pooled_features_still_load_as_flat_whole_photos(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = make_tiny_version(tmp_path, "v1", promote=False)
     saved = json.loads((path / "params.json").read_text())
-    del saved["image_features"]  # what a version of an earlier release holds
+    del saved["image_features"], saved["image_framing"]  # what earlier releases saved
     (path / "params.json").write_text(json.dumps(saved))
     loaded = load_version(path)
-    assert loaded.params.image_features == "flat"
+    assert (loaded.params.image_features, loaded.params.image_framing) == ("flat", "whole")
     assert loaded.image_head.input_shape[1:] == (1, 1, 512)
-    assert ModelParams().image_features == "flat"  # the default, named in new versions
+    # New versions name the defaults: pooled features of the framed product, a linear head.
+    defaults = ModelParams()
+    assert (defaults.image_features, defaults.image_framing, defaults.image_hidden) == (
+        "pooled",
+        "product",
+        0,
+    )
+
+
+def test_a_linear_head_is_one_softmax_layer_over_the_features() -> None:
+    params = ModelParams(image_size=32, image_hidden=0)
+    head = build_image_head(params)
+    assert [type(layer).__name__ for layer in head.layers] == ["InputLayer", "Flatten", "Dense"]
+    assert head.count_params() == (POOLED_FEATURES + 1) * params.num_classes
+
+
+def test_params_refuse_an_unknown_framing_or_feature_kind() -> None:
+    with pytest.raises(ValueError, match="image_framing"):
+        ModelParams(image_framing="zoomed")
+    with pytest.raises(ValueError, match="image_features"):
+        ModelParams(image_features="sideways")

@@ -7,7 +7,14 @@ import pytest
 from PIL import Image
 
 from common.images import InvalidImage
-from model_service.preprocessing import IMAGE_SIZE, clean_text, load_image, tokenize, vgg16_input
+from model_service.preprocessing import (
+    IMAGE_SIZE,
+    PRODUCT_MARGIN,
+    clean_text,
+    load_image,
+    tokenize,
+    vgg16_input,
+)
 from tests.factories import image_bytes, noisy_jpeg
 
 
@@ -91,6 +98,45 @@ def test_animated_gif_uses_its_first_frame() -> None:
     frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:])
     pixels = load_image(out.getvalue(), size=4)
     assert pixels[..., 1].min() > 200 and pixels[..., 0].max() < 60
+
+
+def _product_on_a_page(page: int, box: tuple[int, int, int, int]) -> bytes:
+    """A white page with a red product (left half) and a blue one (right half) in ``box``."""
+    pixels = np.full((page, page, 3), 255, np.uint8)
+    x0, y0, x1, y1 = box
+    pixels[y0:y1, x0 : (x0 + x1) // 2] = (255, 0, 0)
+    pixels[y0:y1, (x0 + x1) // 2 : x1] = (0, 0, 255)
+    return _encoded(Image.fromarray(pixels), "PNG")
+
+
+def test_product_framing_crops_the_white_page_to_the_product() -> None:
+    data = _product_on_a_page(400, (100, 150, 200, 250))  # a 100 px square product
+    whole = load_image(data, size=100, framing="whole")
+    framed = load_image(data, size=100, framing="product")
+    assert (whole != 255).any(axis=2).mean() < 0.1  # a small product on a big page
+    margin = round(100 * PRODUCT_MARGIN)
+    inside = framed[margin + 2 : -margin - 2, margin + 2 : -margin - 2]
+    assert (inside != 255).any(axis=2).all()  # the product fills all but the margin
+    assert (framed[: margin - 1] == 255).all() and (framed[:, -margin + 1 :] == 255).all()
+    assert framed[50, margin + 5, 0] > 200 and framed[50, -margin - 5, 2] > 200  # red | blue
+
+
+def test_product_framing_keeps_a_wide_product_square_and_centred() -> None:
+    framed = load_image(_product_on_a_page(400, (0, 180, 400, 220)), size=100, framing="product")
+    rows = np.flatnonzero((framed != 255).any(axis=2).any(axis=1))
+    assert 40 <= rows[0] and rows[-1] <= 60  # not stretched: a band across the middle
+    assert (framed[50] != 255).any(axis=1).all()  # and the whole width
+
+
+def test_product_framing_leaves_full_and_blank_photos_whole() -> None:
+    full = _encoded(_two_colour(64, 64), "PNG")
+    np.testing.assert_array_equal(
+        load_image(full, size=32, framing="product"), load_image(full, size=32)
+    )
+    blank = _encoded(Image.new("RGB", (64, 64), (255, 255, 255)), "PNG")
+    assert (load_image(blank, size=32, framing="product") == 255).all()
+    with pytest.raises(ValueError, match="framing"):
+        load_image(full, framing="zoomed")
 
 
 @pytest.mark.parametrize(

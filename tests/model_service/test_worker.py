@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 
+import numpy as np
 import redis
+from PIL import Image
 
 from common import keys
 from common.schemas import PredictJob
 from common.settings import Settings
+from model_service.preprocessing import load_image
 from tests.factories import image_bytes, noisy_jpeg
 
 
@@ -41,6 +45,29 @@ def test_a_bad_job_fails_alone_in_its_batch(worker, redis_client: redis.Redis) -
         assert redis_client.ttl(keys.reply(job_id)) > 0
     assert redis_client.xlen(keys.PREDICT_STREAM) == 0  # acknowledged and deleted
     assert redis_client.xpending(keys.PREDICT_STREAM, keys.WORKER_GROUP)["pending"] == 0
+
+
+def test_photos_are_framed_as_the_served_version_was_trained(
+    worker, redis_client: redis.Redis
+) -> None:  # type: ignore[no-untyped-def]
+    page = np.full((200, 200, 3), 255, np.uint8)
+    page[80:120, 90:110] = (30, 120, 200)  # a small product on a white page
+    out = io.BytesIO()
+    Image.fromarray(page).save(out, format="PNG")
+    photo = out.getvalue()
+    seen = []
+    real_predict = worker.predictor.predict
+    worker.predictor.predict = lambda items: seen.extend(items) or real_predict(items)
+
+    redis_client.xadd(keys.PREDICT_STREAM, PredictJob("framed", "Piscine", image=photo).to_fields())
+    worker.process(worker.consumer.read(count=10, block_ms=100))
+
+    params = worker.predictor.version.params
+    assert params.image_framing == "product"
+    framed = load_image(photo, size=params.image_size, framing="product")
+    np.testing.assert_array_equal(seen[0].image, framed)
+    assert not np.array_equal(framed, load_image(photo, size=params.image_size))
+    assert answer_of(redis_client, "framed")["status"] == "done"
 
 
 def test_a_failing_forward_pass_is_retried_job_by_job(

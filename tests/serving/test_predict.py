@@ -11,7 +11,7 @@ import requests
 
 from common.categories import CODES
 from scripts.stack import Stack
-from tests.factories import TINY_IMAGE_SIZE, image_bytes, noisy_jpeg
+from tests.factories import image_bytes, noisy_jpeg
 
 
 def post(stack: Stack, **kwargs: object) -> requests.Response:
@@ -190,10 +190,14 @@ def test_fifty_concurrent_requests_each_get_their_own_answer(stack: Stack) -> No
     assert len({a["prediction_id"] for a in answers}) == 50
 
     predictor = load_predictor(stack.models_dir / "v1")  # as the workers load it
+    params = predictor.version.params  # and prepare photos as they do
     expected = predictor.predict(
         [
             ProductInput(
-                clean_text(title), load_image(image, size=TINY_IMAGE_SIZE) if image else None
+                clean_text(title),
+                load_image(image, size=params.image_size, framing=params.image_framing)
+                if image
+                else None,
             )
             for title, image in products
         ]
