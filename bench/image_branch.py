@@ -1,8 +1,15 @@
-"""``make bench``: the image branch in process, for each kind of image head.
+"""``make bench``: the image branch in process, from photo bytes to probabilities.
 
-The ``flat`` head reads ``block5_pool`` flattened (25,088 numbers); the ``pooled``
-head reads global average and max of three VGG16 layers (2,560 numbers) from the
-same forward pass. Same photos, same run: latency at batch 1, throughput at batch 8.
+Two image branches on the same photos, in the same run:
+
+- ``earlier``: the whole photo scaled to 224x224, ``block5_pool`` flattened (25,088
+  numbers) through two Dense(512) layers: the default of earlier versions;
+- ``default``: the photo cropped to the square around the product, global average
+  and max of ``block4_pool`` and ``block5_conv3`` (2,048 numbers) into one softmax.
+
+Each is timed end to end (decoding and framing included) at batch 1 and batch 8,
+and the preparation of a photo alone (decode, frame, scale) for each framing, so
+its cost can be set beside the int8 branch's in ``bench/results/serving.md``.
 Results: bench/results/image_branch.json and .md.
 """
 
@@ -20,29 +27,52 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from bench.serving import product_photos, run_setup, timed, vgg16_weights, write_report  # noqa: E402
 
+PREPARE_PHOTOS = 64
+
+
+def branches():  # type: ignore[no-untyped-def]
+    from model_service.params import ModelParams
+
+    default = ModelParams(vocab_size=2)
+    earlier = replace(default, image_framing="whole", image_features="flat", image_hidden=512)
+    return {"earlier": earlier, "default": default}
+
 
 def measure(repeat: int) -> dict[str, dict[str, float]]:
-    from model_service.model import IMAGE_FEATURES, ModelParams, build_image_head, build_vgg16_base
+    from model_service.model import build_image_head, build_vgg16_base
     from model_service.predictor import Predictor
     from model_service.preprocessing import TextEncoder, load_image
     from model_service.version import ModelVersion, untrained_version
 
     base = build_vgg16_base(vgg16_weights())
-    images = np.stack([load_image(p) for p in product_photos(8)])
+    photos = product_photos(max(8, PREPARE_PHOTOS))
     text = untrained_version().text_model
     results = {}
-    for kind in IMAGE_FEATURES:
-        params = replace(ModelParams(vocab_size=2), image_features=kind)
-        version = ModelVersion("v", params, TextEncoder([]), text, build_image_head(params), 0.5)
-        predictor = Predictor(version, base)
+    for name, params in branches().items():
+        head = build_image_head(params)
+        predictor = Predictor(ModelVersion("v", params, TextEncoder([]), text, head, 0.5), base)
+
+        def run(batch: list[bytes], p=params, predictor=predictor) -> None:  # type: ignore[no-untyped-def]
+            pixels = [load_image(b, size=p.image_size, framing=p.image_framing) for b in batch]
+            predictor.image_probs(np.stack(pixels))
+
+        def prepare(p=params) -> None:  # type: ignore[no-untyped-def]
+            for b in photos[:PREPARE_PHOTOS]:
+                load_image(b, size=p.image_size, framing=p.image_framing)
+
         for batch in (1, 8):  # trace and warm each shape first
-            predictor.image_probs(images[:batch])
-        b1 = timed(lambda p=predictor: p.image_probs(images[:1]), repeat)
-        b8 = timed(lambda p=predictor: p.image_probs(images), max(3, repeat // 4))
-        results[kind] = {
+            run(photos[:batch])
+        b1 = timed(lambda run=run: run(photos[:1]), repeat)
+        b8 = timed(lambda run=run: run(photos[:8]), max(3, repeat // 4))
+        prep = timed(prepare, 3)
+        results[name] = {
+            "framing": params.image_framing,
+            "features": params.image_features,
+            "head_inputs": int(np.prod(head.input_shape[1:])),
+            "head_weights": int(head.count_params()),
+            "prepare_ms": 1000 * statistics.median(prep) / PREPARE_PHOTOS,
             "b1_ms": 1000 * statistics.median(b1),
             "b8_per_s": 8 / statistics.median(b8),
-            "head_inputs": int(np.prod(build_image_head(params).input_shape[1:])),
         }
     return results
 
@@ -52,25 +82,28 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=30)
     args = ap.parse_args()
     results = measure(args.repeat)
-    flat, pooled = results["flat"], results["pooled"]
+    earlier, default = results["earlier"], results["default"]
     ratios = {
-        "b1_latency_pooled_over_flat": pooled["b1_ms"] / flat["b1_ms"],
-        "b8_throughput_pooled_over_flat": pooled["b8_per_s"] / flat["b8_per_s"],
+        "b1_latency_default_over_earlier": default["b1_ms"] / earlier["b1_ms"],
+        "b8_throughput_default_over_earlier": default["b8_per_s"] / earlier["b8_per_s"],
     }
     lines = [
-        "# Image branch in process: flat vs pooled head",
+        "# Image branch in process (Keras fp32), photo bytes to probabilities",
         "",
         f"Setup: {run_setup()}",
         "",
-        "| head | inputs | batch 1 latency, ms | batch 8 throughput, photos/s |",
-        "|---|---|---|---|",
+        "| branch | framing | features | head weights | preparing a photo, ms "
+        "| batch 1 latency, ms | batch 8 throughput, photos/s |",
+        "|---|---|---|---|---|---|---|",
         *(
-            f"| {kind} | {r['head_inputs']:,} | {r['b1_ms']:.1f} | {r['b8_per_s']:.1f} |"
-            for kind, r in results.items()
+            f"| {name} | {r['framing']} | {r['features']} ({r['head_inputs']:,}) "
+            f"| {r['head_weights']:,} | {r['prepare_ms']:.2f} | {r['b1_ms']:.1f} "
+            f"| {r['b8_per_s']:.1f} |"
+            for name, r in results.items()
         ),
         "",
-        f"pooled / flat: latency x{ratios['b1_latency_pooled_over_flat']:.3f}, "
-        f"throughput x{ratios['b8_throughput_pooled_over_flat']:.3f}",
+        f"default / earlier: latency x{ratios['b1_latency_default_over_earlier']:.3f}, "
+        f"throughput x{ratios['b8_throughput_default_over_earlier']:.3f}",
         "",
     ]
     write_report("image_branch", {"setup": run_setup(), **results, **ratios}, "\n".join(lines))
