@@ -345,15 +345,7 @@ def fit_linear_head(
     bias[absent] = top - ABSENT_CLASS_GAP
     model = build_image_head(params)
     model.get_layer(IMAGE_OUTPUT).set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
-    probs = _predict_dense(model, f_val)
-    pred = probs.argmax(axis=1)
-    picked = probs[np.arange(len(y_val)), y_val]
-    metrics = {
-        "val_loss": float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))),
-        "val_f1_macro": float(f1_score(y_val, pred, average="macro")),
-        "val_f1_weighted": float(f1_score(y_val, pred, average="weighted")),
-        "val_accuracy": float(np.mean(pred == y_val)),
-    }
+    metrics = validation_metrics(_predict_dense(model, f_val), y_val)
     logger.info("image branch (linear): val macro F1 %.4f", metrics["val_f1_macro"])
     if on_epoch is not None:
         on_epoch(0, metrics)
@@ -588,6 +580,18 @@ def _schedule(
     )
 
 
+def validation_metrics(probs: np.ndarray, y_val: np.ndarray) -> dict[str, float]:
+    """Loss, macro and weighted F1 and accuracy of class probabilities on ``y_val``."""
+    pred = probs.argmax(axis=1)
+    picked = probs[np.arange(len(y_val)), y_val]
+    return {
+        "val_loss": float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))),
+        "val_f1_macro": float(f1_score(y_val, pred, average="macro")),
+        "val_f1_weighted": float(f1_score(y_val, pred, average="weighted")),
+        "val_accuracy": float(np.mean(pred == y_val)),
+    }
+
+
 class _MacroF1Monitor(keras.callbacks.Callback):
     """Adds validation F1 scores to the epoch logs, keeps the best weights, stops early.
 
@@ -618,14 +622,10 @@ class _MacroF1Monitor(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs if logs is not None else {}
-        probs = self.predict(self.model, self.x_val)
-        pred = np.argmax(probs, 1)
-        if "val_loss" not in logs:
-            picked = probs[np.arange(len(self.y_val)), self.y_val]
-            logs["val_loss"] = float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0))))
-        logs["val_f1_macro"] = float(f1_score(self.y_val, pred, average="macro"))
-        logs["val_f1_weighted"] = float(f1_score(self.y_val, pred, average="weighted"))
-        logs["val_accuracy"] = float(np.mean(pred == self.y_val))
+        scores = validation_metrics(self.predict(self.model, self.x_val), self.y_val)
+        if "val_loss" in logs:  # Keras measured it on the validation data already
+            del scores["val_loss"]
+        logs.update(scores)
         logs["learning_rate"] = float(
             keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
         )
