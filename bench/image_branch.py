@@ -1,11 +1,12 @@
 """``make bench``: the image branch in process, from photo bytes to probabilities.
 
-Two image branches on the same photos, in the same run:
+Three image branches on the same photos, in the same run:
 
 - ``earlier``: the whole photo scaled to 224x224, ``block5_pool`` flattened (25,088
-  numbers) through two Dense(512) layers: the default of earlier versions;
-- ``default``: the photo cropped to the square around the product, global average
-  and max of ``block4_pool`` and ``block5_conv3`` (2,048 numbers) into one softmax.
+  numbers) through two Dense(512) layers: the default of the first versions;
+- ``pooled``: the photo cropped to the square around the product, global average
+  and max of ``block4_pool`` and ``block5_conv3`` (2,048 numbers) into one softmax;
+- ``default``: ``pooled`` plus each layer's average over a 2x2 grid (6,144 numbers).
 
 Each is timed end to end (decoding and framing included) at batch 1 and batch 8, as
 workers run it (exported, int8, OpenVINO: calibrated on the same few photos, so the
@@ -38,7 +39,11 @@ def branches():  # type: ignore[no-untyped-def]
 
     default = ModelParams(vocab_size=2)
     earlier = replace(default, image_framing="whole", image_features="flat", image_hidden=512)
-    return {"earlier": earlier, "default": default}
+    return {
+        "earlier": earlier,
+        "pooled": replace(default, image_features="pooled"),
+        "default": default,
+    }
 
 
 def measure(repeat: int, workdir: Path) -> dict[str, dict[str, float]]:

@@ -29,6 +29,34 @@ that the last block pools away; both come from the one forward pass. Adding
 
 POOLED_FEATURES = 2 * sum(channels for _, channels in POOLED_LAYERS)
 
+GRID_CELLS = 2
+"""``grid`` features also average each of ``POOLED_LAYERS`` over the cells of a
+``GRID_CELLS`` x ``GRID_CELLS`` grid: where on the framed product a part sits (a
+screen above buttons, a title across the top), which global pooling forgets."""
+
+LAYER_STRIDE = 16
+"""Input pixels per cell of ``POOLED_LAYERS``' maps (14x14 at 224x224)."""
+
+
+def _grid_pool(image_size: int) -> tuple[int, int]:
+    """(cells per side, map cells each grid cell averages) at ``image_size``."""
+    side = image_size // LAYER_STRIDE
+    pool = max(1, side // GRID_CELLS)
+    return side // pool, pool
+
+
+def feature_shape(kind: str, image_size: int) -> tuple[int, ...]:
+    """Shape of one image's features of ``kind`` at ``image_size`` (what the cache stores)."""
+    if kind == "flat":
+        side = image_size // 32
+        return (side, side, VGG16_FEATURE_SHAPE[2])
+    if kind == "pooled":
+        return (POOLED_FEATURES,)
+    if kind == "grid":
+        cells, _ = _grid_pool(image_size)
+        return (POOLED_FEATURES + cells * cells * sum(c for _, c in POOLED_LAYERS),)
+    raise ValueError(f"unknown image features {kind!r}; expected one of {IMAGE_FEATURES}")
+
 
 def build_text_model(params: ModelParams) -> keras.Model:
     """Token ids -> Embedding -> Bidirectional(GRU) -> Dropout -> Dense softmax."""
@@ -68,27 +96,32 @@ def build_image_features(base: keras.Model, kind: str) -> keras.Model:
     """The frozen VGG16 base's output that an image head of ``kind`` reads.
 
     ``pooled``: global average and max of each of ``POOLED_LAYERS``, concatenated
-    (``POOLED_FEATURES`` numbers); ``flat``: ``block5_pool`` as it is.
+    (``POOLED_FEATURES`` numbers); ``grid``: those, then each layer's average over
+    each cell of a ``GRID_CELLS`` grid; ``flat``: ``block5_pool`` as it is.
     """
     if kind == "flat":
         return base
-    if kind != "pooled":
+    if kind not in IMAGE_FEATURES:
         raise ValueError(f"unknown image features {kind!r}; expected one of {IMAGE_FEATURES}")
     pooled = []
     for name, _ in POOLED_LAYERS:
         activations = base.get_layer(name).output
         pooled.append(keras.layers.GlobalAveragePooling2D(name=f"{name}_avg")(activations))
         pooled.append(keras.layers.GlobalMaxPooling2D(name=f"{name}_max")(activations))
+    if kind == "grid":
+        _, pool = _grid_pool(base.input.shape[1])
+        for name, _ in POOLED_LAYERS:
+            cells = keras.layers.AveragePooling2D(pool, name=f"{name}_grid")(
+                base.get_layer(name).output
+            )
+            pooled.append(keras.layers.Flatten(name=f"{name}_cells")(cells))
     features = keras.layers.Concatenate(name="pooled_features")(pooled)
-    return keras.Model(base.input, features, name="vgg16_pooled")
+    return keras.Model(base.input, features, name=f"vgg16_{kind}")
 
 
 def image_feature_shape(params: ModelParams) -> tuple[int, ...]:
     """Shape of one image's features as the head reads them (and the cache stores them)."""
-    if params.image_features == "flat":
-        side = params.image_size // 32
-        return (side, side, VGG16_FEATURE_SHAPE[2])
-    return (POOLED_FEATURES,)
+    return feature_shape(params.image_features, params.image_size)
 
 
 IMAGE_OUTPUT = "image_probs"

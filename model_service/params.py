@@ -10,10 +10,11 @@ from dataclasses import asdict, dataclass, fields
 from common.categories import CODES
 from model_service.preprocessing import IMAGE_FRAMINGS, IMAGE_SIZE
 
-IMAGE_FEATURES = ("flat", "pooled")
-"""What the image head reads: ``pooled`` (global average and max of two VGG16 layers,
-the default) or ``flat`` (``block5_pool`` flattened, 25,088 numbers; the default of
-earlier versions). See docs/image-branch.md."""
+IMAGE_FEATURES = ("flat", "pooled", "grid")
+"""What the image head reads: ``grid`` (global average and max of two VGG16 layers and
+their averages over a 2x2 grid, the default), ``pooled`` (the global ones alone) or
+``flat`` (``block5_pool`` flattened, 25,088 numbers; the default of the first
+versions). See docs/image-branch.md."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class ModelParams:
     gru_units: int = 128
     text_dropout: float = 0.5
     image_framing: str = "product"  # or "whole": see IMAGE_FRAMINGS
-    image_features: str = "pooled"  # or "flat": see IMAGE_FEATURES and docs/image-branch.md
+    image_features: str = "grid"  # see IMAGE_FEATURES and docs/image-branch.md
     image_hidden: int = 0  # units of the head's two hidden layers; 0 = a linear head
     image_dropout: float = 0.7  # between the hidden layers; unused by a linear head
     num_classes: int = len(CODES)

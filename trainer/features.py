@@ -31,7 +31,7 @@ feature is missing."""
 class FeatureCache:
     """``root/vgg16[-<kind>][-<framing>]-<size>-<weights>[-flipped]/ab/<hash>.npy``: float32.
 
-    ``kind`` names what the extractor returns (``pooled`` vectors or ``flat``
+    ``kind`` names what the extractor returns (``grid`` or ``pooled`` vectors, or ``flat``
     ``block5_pool`` maps) and ``framing`` how the photo was framed before it (see
     ``load_image``), so features of different kinds or framings never mix.
 
@@ -85,10 +85,9 @@ class FeatureCache:
         return np.stack([np.load(self.path(d)) for d in digests])
 
     def _shape(self) -> tuple[int, ...]:
-        from model_service.model import POOLED_FEATURES
+        from model_service.model import feature_shape
 
-        side = self.image_size // 32
-        return (side, side, 512) if self.kind == "flat" else (POOLED_FEATURES,)
+        return feature_shape(self.kind, self.image_size)
 
     def ensure(self, digests: Sequence[str], progress: bool = False) -> int:
         """Compute and store the missing features; returns how many were computed."""

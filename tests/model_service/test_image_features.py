@@ -10,6 +10,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from model_service.model import (  # noqa: E402
+    GRID_CELLS,
     POOLED_FEATURES,
     POOLED_LAYERS,
     ModelParams,
@@ -39,9 +40,29 @@ def test_pooled_features_are_the_average_and_max_of_each_layer(base) -> None:  #
     np.testing.assert_allclose(features, expected, rtol=1e-5, atol=1e-5)
 
 
+def test_grid_features_add_each_layers_average_over_each_cell() -> None:
+    base = build_vgg16_base("random", 64)  # 4x4 maps: each of the 2x2 cells averages 2x2
+    pixels = vgg16_input(np.stack([load_image(noisy_jpeg(seed=s), size=64) for s in (4, 5)]))
+    features = np.asarray(build_image_features(base, "grid")(pixels))
+    probe = keras.Model(base.input, [base.get_layer(n).output for n, _ in POOLED_LAYERS])
+    maps = [np.asarray(m) for m in probe(pixels)]
+    cells = [
+        m.reshape(2, GRID_CELLS, 2, GRID_CELLS, 2, m.shape[-1]).mean((2, 4)).reshape(2, -1)
+        for m in maps
+    ]
+    np.testing.assert_allclose(
+        features[:, :POOLED_FEATURES], np.asarray(build_image_features(base, "pooled")(pixels)),
+        rtol=1e-5, atol=1e-5,
+    )  # fmt: skip
+    np.testing.assert_allclose(
+        features[:, POOLED_FEATURES:], np.concatenate(cells, 1), rtol=1e-5, atol=1e-5
+    )
+    assert features.shape[1:] == image_feature_shape(ModelParams(image_size=64))
+
+
 def test_the_head_reads_what_its_params_name(base) -> None:  # type: ignore[no-untyped-def]
     pixels = vgg16_input(np.stack([load_image(noisy_jpeg(seed=3), size=32)]))
-    for kind in ("pooled", "flat"):
+    for kind in ("grid", "pooled", "flat"):
         params = ModelParams(image_size=32, image_hidden=8, image_features=kind)
         head = build_image_head(params)
         assert head.input_shape[1:] == image_feature_shape(params)
@@ -60,10 +81,10 @@ def test_versions_saved_before_pooled_features_still_load_as_flat_whole_photos(t
     loaded = load_version(path)
     assert (loaded.params.image_features, loaded.params.image_framing) == ("flat", "whole")
     assert loaded.image_head.input_shape[1:] == (1, 1, 512)
-    # New versions name the defaults: pooled features of the framed product, a linear head.
+    # New versions name the defaults: grid features of the framed product, a linear head.
     defaults = ModelParams()
     assert (defaults.image_features, defaults.image_framing, defaults.image_hidden) == (
-        "pooled",
+        "grid",
         "product",
         0,
     )
@@ -73,7 +94,7 @@ def test_a_linear_head_is_one_softmax_layer_over_the_features() -> None:
     params = ModelParams(image_size=32, image_hidden=0)
     head = build_image_head(params)
     assert [type(layer).__name__ for layer in head.layers] == ["InputLayer", "Flatten", "Dense"]
-    assert head.count_params() == (POOLED_FEATURES + 1) * params.num_classes
+    assert head.count_params() == (image_feature_shape(params)[0] + 1) * params.num_classes
 
 
 def test_params_refuse_an_unknown_framing_or_feature_kind() -> None:
