@@ -94,7 +94,8 @@ def classify(page: Any, title: str, description: str = "", photo: bytes | None =
         page.locator("#image").set_input_files(
             {"name": "product.png", "mimeType": "image/png", "buffer": photo}
         )
-        assert page.locator("#preview").is_visible()  # the preview shows the chosen photo
+        # The preview shows the chosen photo once the browser has decoded it.
+        page.wait_for_selector("#preview", state="visible", timeout=5_000)
     page.get_by_label("Title").fill(title)
     page.get_by_label("Description").fill(description)
     page.get_by_role("button", name="Classify").click()
