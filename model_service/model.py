@@ -14,6 +14,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402  (the backend must be chosen before Keras is imported)
 
 from model_service.params import IMAGE_FEATURES, ModelParams  # noqa: E402
+from model_service.pooling import SecondOrderPooling, second_order_size  # noqa: E402
 from model_service.preprocessing import IMAGE_SIZE  # noqa: E402
 
 VGG16_FEATURE_SHAPE = (7, 7, 512)
@@ -34,6 +35,10 @@ GRID_CELLS = 2
 ``GRID_CELLS`` x ``GRID_CELLS`` grid: a coarse layout of the framed product, which
 global pooling forgets (+0.9 points in cross-validation, docs/image-branch.md)."""
 
+SECOND_ORDER_CHANNELS = 64
+"""``bilinear`` features add each of ``POOLED_LAYERS``' second-order pooling, its channels
+first projected to this many (2,080 pairs a layer; see ``SecondOrderPooling``)."""
+
 LAYER_STRIDE = 16
 """Input pixels per cell of ``POOLED_LAYERS``' maps (14x14 at 224x224)."""
 
@@ -52,9 +57,12 @@ def feature_shape(kind: str, image_size: int) -> tuple[int, ...]:
         return (side, side, VGG16_FEATURE_SHAPE[2])
     if kind == "pooled":
         return (POOLED_FEATURES,)
-    if kind == "grid":
+    if kind in ("grid", "bilinear"):
         cells, _ = _grid_pool(image_size)
-        return (POOLED_FEATURES + cells * cells * sum(c for _, c in POOLED_LAYERS),)
+        size = POOLED_FEATURES + cells * cells * sum(c for _, c in POOLED_LAYERS)
+        if kind == "bilinear":
+            size += len(POOLED_LAYERS) * second_order_size(SECOND_ORDER_CHANNELS)
+        return (size,)
     raise ValueError(f"unknown image features {kind!r}; expected one of {IMAGE_FEATURES}")
 
 
@@ -97,7 +105,8 @@ def build_image_features(base: keras.Model, kind: str) -> keras.Model:
 
     ``pooled``: global average and max of each of ``POOLED_LAYERS``, concatenated
     (``POOLED_FEATURES`` numbers); ``grid``: those, then each layer's average over
-    each cell of a ``GRID_CELLS`` grid; ``flat``: ``block5_pool`` as it is.
+    each cell of a ``GRID_CELLS`` grid; ``bilinear``: those, then each layer's
+    second-order pooling; ``flat``: ``block5_pool`` as it is.
     """
     if kind == "flat":
         return base
@@ -108,13 +117,17 @@ def build_image_features(base: keras.Model, kind: str) -> keras.Model:
         activations = base.get_layer(name).output
         pooled.append(keras.layers.GlobalAveragePooling2D(name=f"{name}_avg")(activations))
         pooled.append(keras.layers.GlobalMaxPooling2D(name=f"{name}_max")(activations))
-    if kind == "grid":
+    if kind in ("grid", "bilinear"):
         _, pool = _grid_pool(base.input.shape[1])
         for name, _ in POOLED_LAYERS:
             cells = keras.layers.AveragePooling2D(pool, name=f"{name}_grid")(
                 base.get_layer(name).output
             )
             pooled.append(keras.layers.Flatten(name=f"{name}_cells")(cells))
+    if kind == "bilinear":
+        for seed, (name, _) in enumerate(POOLED_LAYERS):
+            pairs = SecondOrderPooling(SECOND_ORDER_CHANNELS, seed, name=f"{name}_pairs")
+            pooled.append(pairs(base.get_layer(name).output))
     features = keras.layers.Concatenate(name="pooled_features")(pooled)
     return keras.Model(base.input, features, name=f"vgg16_{kind}")
 

@@ -10,11 +10,12 @@ from dataclasses import asdict, dataclass, fields
 from common.categories import CODES
 from model_service.preprocessing import IMAGE_FRAMINGS, IMAGE_SIZE
 
-IMAGE_FEATURES = ("flat", "pooled", "grid")
-"""What the image head reads: ``grid`` (global average and max of two VGG16 layers and
-their averages over a 2x2 grid, the default), ``pooled`` (the global ones alone) or
-``flat`` (``block5_pool`` flattened, 25,088 numbers; the default of the first
-versions). See docs/image-branch.md."""
+IMAGE_FEATURES = ("flat", "pooled", "grid", "bilinear")
+"""What the image head reads: ``grid`` (the default: global average and max of two
+VGG16 layers and their averages over a 2x2 grid), ``bilinear`` (those and each layer's
+second-order pooling: more accurate in fp32, not yet kept by int8), ``pooled`` (the
+global ones alone) or ``flat`` (``block5_pool`` flattened, 25,088 numbers; the default
+of the first versions). See docs/image-branch.md."""
 
 
 @dataclass(frozen=True)

@@ -146,11 +146,11 @@ def _convert(fn: Any, signature: list[Any], path: Path) -> None:
 
 
 QUANTISED_OPS = ["Conv", "MaxPool"]
-"""Only VGG16's convolutions (and the pools between them) run in int8. What reads
-their output stays float: the global and grid pools, the head and the softmax. Quantised
-there, features that span a tenth of a unit would share an 8-bit scale with maxima in
+"""Only VGG16's convolutions (and the pools between them) run in int8. What reads their
+output stays float: the global, grid and second-order pools, the head and the softmax.
+Quantised there, features that span a tenth of a unit would share an 8-bit scale with maxima in
 the hundreds and vanish, and scores would be multiples of 1/255; in float they cost
-a few million multiplications against VGG16's 15 billion."""
+some 15 million multiplications against VGG16's 15 billion."""
 
 
 def quantize_image(fp32: Path, int8: Path, photos: np.ndarray) -> None:

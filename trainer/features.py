@@ -31,9 +31,9 @@ feature is missing."""
 class FeatureCache:
     """``root/vgg16[-<kind>][-<framing>]-<size>-<weights>[-flipped]/ab/<hash>.npy``: float32.
 
-    ``kind`` names what the extractor returns (``grid`` or ``pooled`` vectors, or ``flat``
-    ``block5_pool`` maps) and ``framing`` how the photo was framed before it (see
-    ``load_image``), so features of different kinds or framings never mix.
+    ``kind`` names what the extractor returns (``bilinear``, ``grid`` or ``pooled``
+    vectors, or ``flat`` ``block5_pool`` maps) and ``framing`` how the photo was framed
+    before it (see ``load_image``), so features of different kinds or framings never mix.
 
     ``flipped=True`` caches the features of each image mirrored left to right: a
     second training sample per photo for the image head, computed once like the rest.

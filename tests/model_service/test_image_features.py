@@ -13,6 +13,7 @@ from model_service.model import (  # noqa: E402
     GRID_CELLS,
     POOLED_FEATURES,
     POOLED_LAYERS,
+    SECOND_ORDER_CHANNELS,
     ModelParams,
     build_image_features,
     build_image_head,
@@ -20,6 +21,7 @@ from model_service.model import (  # noqa: E402
     build_vgg16_base,
     image_feature_shape,
 )
+from model_service.pooling import fixed_projection, second_order_size  # noqa: E402
 from model_service.preprocessing import load_image, vgg16_input  # noqa: E402
 from model_service.version import load_version  # noqa: E402
 from tests.factories import make_tiny_version, noisy_jpeg  # noqa: E402
@@ -60,9 +62,47 @@ def test_grid_features_add_each_layers_average_over_each_cell() -> None:
     assert features.shape[1:] == image_feature_shape(ModelParams(image_size=64))
 
 
+def _second_order(maps: np.ndarray, projection: np.ndarray) -> np.ndarray:
+    """The pairs ``SecondOrderPooling`` keeps, written out with NumPy."""
+    z = maps.reshape(len(maps), -1, maps.shape[-1]) @ projection
+    gram = np.einsum("npi,npj->nij", z, z) / z.shape[1]
+    rows, cols = np.triu_indices(projection.shape[1])
+    pairs = gram[:, rows, cols]
+    rooted = np.sign(pairs) * np.sqrt(np.abs(pairs))
+    return rooted / np.linalg.norm(rooted, axis=1, keepdims=True)
+
+
+def test_bilinear_features_add_each_layers_second_order_pooling() -> None:
+    base = build_vgg16_base("random", 64)
+    pixels = vgg16_input(np.stack([load_image(noisy_jpeg(seed=s), size=64) for s in (6, 7)]))
+    features = np.asarray(build_image_features(base, "bilinear")(pixels))
+    bilinear = ModelParams(image_size=64, image_features="bilinear")
+    assert features.shape[1:] == image_feature_shape(bilinear)
+    grid = np.asarray(build_image_features(base, "grid")(pixels))
+    np.testing.assert_allclose(features[:, : grid.shape[1]], grid, rtol=1e-5, atol=1e-5)
+    probe = keras.Model(base.input, [base.get_layer(n).output for n, _ in POOLED_LAYERS])
+    maps = [np.asarray(m) for m in probe(pixels)]
+    expected = [
+        _second_order(m, fixed_projection(m.shape[-1], SECOND_ORDER_CHANNELS, seed))
+        for seed, m in enumerate(maps)
+    ]
+    np.testing.assert_allclose(
+        features[:, grid.shape[1] :], np.concatenate(expected, 1), rtol=1e-4, atol=1e-5
+    )
+    pairs = features[:, grid.shape[1] : grid.shape[1] + second_order_size(SECOND_ORDER_CHANNELS)]
+    np.testing.assert_allclose(np.linalg.norm(pairs, axis=1), 1.0, rtol=1e-5)
+
+
+def test_the_fixed_projection_is_orthonormal_and_the_same_every_time() -> None:
+    projection = fixed_projection(512, SECOND_ORDER_CHANNELS, seed=1)
+    np.testing.assert_allclose(projection.T @ projection, np.eye(SECOND_ORDER_CHANNELS), atol=1e-5)
+    np.testing.assert_array_equal(projection, fixed_projection(512, SECOND_ORDER_CHANNELS, seed=1))
+    assert not np.allclose(projection, fixed_projection(512, SECOND_ORDER_CHANNELS, seed=0))
+
+
 def test_the_head_reads_what_its_params_name(base) -> None:  # type: ignore[no-untyped-def]
     pixels = vgg16_input(np.stack([load_image(noisy_jpeg(seed=3), size=32)]))
-    for kind in ("grid", "pooled", "flat"):
+    for kind in ("bilinear", "grid", "pooled", "flat"):
         params = ModelParams(image_size=32, image_hidden=8, image_features=kind)
         head = build_image_head(params)
         assert head.input_shape[1:] == image_feature_shape(params)

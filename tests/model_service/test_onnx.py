@@ -242,3 +242,16 @@ def test_onnx_fp32_answers_as_keras_with_the_imagenet_vgg16(tmp_path) -> None:  
     for engine in ENGINES:
         served = compile_model(path / IMAGE_FILES["fp32"], engine)(vgg16_input(photos))
         np.testing.assert_allclose(served, reference, atol=1e-4, err_msg=engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_bilinear_features_export_and_answer_as_keras(tmp_path, engine) -> None:  # type: ignore[no-untyped-def]
+    from model_service.version import load_version
+    from tests.factories import tiny_export
+
+    path = make_tiny_version(tmp_path, "v1", promote=False, image_features="bilinear", export=False)
+    record = tiny_export(path, load_version(path))
+    assert set(record["runtimes"]) >= {"fp32", "int8", "agreement"}
+    photos = _photos(3)
+    served = OnnxPredictor(path, "fp32", engine).image_probs(photos)
+    np.testing.assert_allclose(served, _keras(path).image_probs(photos), atol=1e-4)
