@@ -32,8 +32,8 @@ class SecondOrderPooling(keras.layers.Layer):
     Each position's channels are projected to ``channels`` (``fixed_projection``), and
     their outer products averaged over the map: the upper triangle of that Gram matrix,
     signed square root (tames the few large co-occurrences), then L2-normalised. Unlike
-    average or max pooling it keeps which parts occur together: a cover's print beside
-    its barcode, a fabric beside a zip (+1.7 points in cross-validation, docs/image-branch.md).
+    average or max pooling it keeps which parts occur together, not only how strongly
+    each is present (+1.7 points in cross-validation, docs/image-branch.md).
     """
 
     def __init__(self, channels: int, seed: int = 0, **kwargs: object) -> None:
