@@ -11,11 +11,11 @@ from common.categories import CODES
 from model_service.preprocessing import IMAGE_FRAMINGS, IMAGE_SIZE
 
 IMAGE_FEATURES = ("flat", "pooled", "grid", "bilinear")
-"""What the image head reads: ``grid`` (the default: global average and max of two
-VGG16 layers and their averages over a 2x2 grid), ``bilinear`` (those and each layer's
-second-order pooling: more accurate in fp32, not yet kept by int8), ``pooled`` (the
-global ones alone) or ``flat`` (``block5_pool`` flattened, 25,088 numbers; the default
-of the first versions). See docs/image-branch.md."""
+"""What the image head reads: ``bilinear`` (the default: ``grid`` and each layer's
+second-order pooling), ``grid`` (global average and max of two VGG16 layers and their
+averages over a 2x2 grid), ``pooled`` (the global ones alone) or ``flat``
+(``block5_pool`` flattened, 25,088 numbers; the default of the first versions). See
+docs/image-branch.md."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class ModelParams:
     gru_units: int = 128
     text_dropout: float = 0.5
     image_framing: str = "product"  # or "whole": see IMAGE_FRAMINGS
-    image_features: str = "grid"  # see IMAGE_FEATURES and docs/image-branch.md
+    image_features: str = "bilinear"  # see IMAGE_FEATURES and docs/image-branch.md
     image_hidden: int = 0  # units of the head's two hidden layers; 0 = a linear head
     image_dropout: float = 0.7  # between the hidden layers; unused by a linear head
     num_classes: int = len(CODES)

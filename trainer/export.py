@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from model_service.fusion import ProductInput
+from model_service.fusion import ProductInput, fuse
 from model_service.preprocessing import vgg16_input
 from model_service.runtime import IMAGE_FILES, SERVING_FILE, TEXT_FILE, OnnxPredictor
 from model_service.version import ModelVersion
@@ -203,18 +203,27 @@ def score_runtimes(
     path: Path, gate_set: GateSet, engine: str = "openvino", batch_size: int = 32
 ) -> dict[str, Any]:
     """Weighted F1 of each image runtime on photo rows and on all rows (fused, as served),
-    and the share of photos where int8's top answer is fp32's."""
-    has_image = np.array([item.image is not None for item in gate_set.items], dtype=bool)
+    and the share of photos where int8's top answer is fp32's.
+
+    Each branch runs once per product: the text file is the same under both runtimes,
+    and each image runtime's probabilities serve its photo rows and its fusion alike.
+    """
+    items = gate_set.items
+    has_image = np.array([item.image is not None for item in items], dtype=bool)
     out: dict[str, Any] = {"products": len(gate_set), "photos": int(has_image.sum())}
-    photos = [item.image for item in gate_set.items if item.image is not None]
+    photos = [item.image for item in items if item.image is not None]
     stacked = np.stack(photos) if photos else np.zeros((0, 1, 1, 3), np.uint8)
+    p_text: np.ndarray | None = None
     top1 = {}
     for runtime, file in IMAGE_FILES.items():
         if not (path / file).is_file():
             continue
         predictor = OnnxPredictor(path, runtime, engine)
-        fused = _in_batches(predictor.predict, gate_set.items, batch_size)
+        if p_text is None:
+            texts = [item.text for item in items if item.text]
+            p_text = _in_batches(predictor.text_probs, texts, batch_size)
         p_image = _in_batches(predictor.image_probs, stacked, batch_size)
+        fused = _fuse_rows(items, p_text, p_image, predictor.text_weight)
         top1[runtime] = p_image.argmax(1) if len(p_image) else np.zeros(0, np.int64)
         out[runtime] = {
             "f1_image": _f1(gate_set.labels[has_image], top1[runtime]),
@@ -223,6 +232,22 @@ def score_runtimes(
     compared = "int8" in top1 and has_image.any()
     out["agreement"] = float(np.mean(top1["int8"] == top1["fp32"])) if compared else None
     return out
+
+
+def _fuse_rows(
+    items: list[ProductInput], p_text: np.ndarray, p_image: np.ndarray, text_weight: float
+) -> np.ndarray:
+    """Each product's fused probabilities, from its text's and its photo's rows in order."""
+    text_rows, image_rows = iter(p_text), iter(p_image)
+    fused = [
+        fuse(
+            next(text_rows) if item.text else None,
+            next(image_rows) if item.image is not None else None,
+            text_weight,
+        )
+        for item in items
+    ]
+    return np.stack(fused) if fused else np.zeros((0, 0), np.float32)
 
 
 def int8_gate(

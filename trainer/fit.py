@@ -33,6 +33,7 @@ from model_service.model import (  # noqa: E402
     build_text_model,
 )
 from model_service.preprocessing import OOV_ID, TextEncoder, text_lengths  # noqa: E402
+from trainer.discriminant import shrinkage_lda, temperature  # noqa: E402
 from trainer.recipe import LoopRecipe, TrainingRecipe  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -308,10 +309,13 @@ def fit_linear_head(
     val: tuple[np.ndarray, np.ndarray],
     on_epoch: EpochCallback | None = None,
 ) -> FitResult:
-    """A multinomial logistic regression (L-BFGS, L2 ``recipe.image_linear_c``) as the head.
+    """A linear head fitted exactly on standardised features: a multinomial logistic
+    regression (L-BFGS, L2 ``recipe.image_linear_c``, balanced class weights) or, with
+    ``recipe.image_linear_head == "lda"``, a shrinkage linear discriminant (equal class
+    priors, ``recipe.image_lda_shrinkage``; ``trainer.discriminant``).
 
-    ``train`` and ``val`` are (features, label indices). Convex, so it needs no epochs,
-    learning rate or early stopping, and a seed does not change it; ``val`` is only
+    ``train`` and ``val`` are (features, label indices). Neither needs epochs, a
+    learning rate or early stopping, and a seed changes neither; ``val`` is only
     scored, reported as the single "epoch".
     """
     (f_train, y_train), (f_val, y_val) = train, val
@@ -320,24 +324,26 @@ def fit_linear_head(
     scale = x_train.std(axis=0) + LINEAR_SCALE_FLOOR
     k = params.num_classes
     present = np.unique(y_train)
-    weights = class_weights(y_train, k, recipe.image_class_weight_power)
     logger.info(
-        "training image branch (linear): %d train samples, %d features, C %g",
-        len(x_train), x_train.shape[1], recipe.image_linear_c,
+        "training image branch (linear, %s): %d train samples, %d features",
+        recipe.image_linear_head, len(x_train), x_train.shape[1],
     )  # fmt: skip
     kernel = np.zeros((x_train.shape[1], k))
     bias = np.zeros(k)
     if len(present) > 1:  # else nothing to tell apart: the head names the one class
-        solver = LogisticRegression(
-            C=recipe.image_linear_c, max_iter=LINEAR_MAX_ITERATIONS,
-            class_weight={int(c): weights[int(c)] for c in present},
-        )  # fmt: skip
-        solver.fit((x_train - mean) / scale, y_train)
-        coef, intercept = solver.coef_, solver.intercept_
-        if len(present) == 2:  # sklearn keeps the second class's logit; the first's is 0
-            coef, intercept = np.vstack([0 * coef, coef]), np.concatenate([[0.0], intercept])
+        standardised = (x_train - mean) / scale
+        if recipe.image_linear_head == "lda":
+            _, coef, intercept = shrinkage_lda(standardised, y_train, recipe.image_lda_shrinkage)
+        else:
+            coef, intercept = _logistic_regression(standardised, y_train, k, recipe)
         kernel[:, present] = coef.T / scale[:, None]
         bias[present] = intercept - mean @ kernel[:, present]
+        known = np.isin(y_val, present)  # a class absent from training has no logit
+        if recipe.image_linear_head == "lda" and known.any():
+            logits = f_val.reshape(len(f_val), -1)[known] @ kernel[:, present] + bias[present]
+            t = temperature(logits, np.searchsorted(present, y_val[known]))
+            logger.info("image branch (lda): temperature %.1f on %d photos", t, known.sum())
+            kernel, bias = kernel / t, bias / t
     # A class with no training photo sits far below every training photo's best class,
     # not at -inf: int8 export scales this layer's outputs by their range.
     absent = np.setdiff1d(np.arange(k), present)
@@ -350,6 +356,22 @@ def fit_linear_head(
     if on_epoch is not None:
         on_epoch(0, metrics)
     return FitResult(model, {key: [value] for key, value in metrics.items()})
+
+
+def _logistic_regression(
+    x: np.ndarray, y: np.ndarray, num_classes: int, recipe: TrainingRecipe
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(coef, intercept)``, one row per class present in ``y`` (sorted)."""
+    weights = class_weights(y, num_classes, recipe.image_class_weight_power)
+    present = np.unique(y)
+    solver = LogisticRegression(
+        C=recipe.image_linear_c, max_iter=LINEAR_MAX_ITERATIONS,
+        class_weight={int(c): weights[int(c)] for c in present},
+    ).fit(x, y)  # fmt: skip
+    coef, intercept = solver.coef_, solver.intercept_
+    if len(present) == 2:  # sklearn keeps the second class's logit; the first's is 0
+        coef, intercept = np.vstack([0 * coef, coef]), np.concatenate([[0.0], intercept])
+    return coef, intercept
 
 
 def feature_standardisation(features: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:

@@ -36,6 +36,9 @@ class LoopRecipe:
     warmup_fraction: float = 0.05  # of all planned steps, before the cosine decay
 
 
+LINEAR_HEADS = ("logistic", "lda")
+
+
 @dataclass(frozen=True)
 class TrainingRecipe:
     """Everything a training run decides that the saved weights do not record."""
@@ -58,10 +61,13 @@ class TrainingRecipe:
     distill_weight: float = 0.7  # share of a TF-IDF teacher's probabilities in the targets; 0 = off
     teacher_temperature: float = 4.0  # sharpens the teacher's SVM scores into probabilities
     # --- image head ---
-    # A linear head (``ModelParams.image_hidden == 0``, the default) is a logistic
-    # regression fitted exactly: of the fields below, only the L2 strength, the class
-    # weights and the mirrored photos apply to it.
-    image_linear_c: float = 0.003  # inverse L2 strength, chosen by cross-validation
+    # A linear head (``ModelParams.image_hidden == 0``, the default) is fitted exactly,
+    # as a logistic regression or a shrinkage discriminant (``image_linear_head``): of
+    # the fields below, only those two's own, the class weights and the mirrored photos
+    # apply to it.
+    image_linear_head: str = "lda"  # or "logistic": see trainer.fit.fit_linear_head
+    image_linear_c: float = 0.003  # the regression's inverse L2 strength, chosen by CV
+    image_lda_shrinkage: float = 0.9  # the discriminant's covariance shrinkage, chosen by CV
     image_epochs: int = 40
     image_batch_size: int = 32
     image_learning_rate: float = 3e-4
@@ -79,6 +85,12 @@ class TrainingRecipe:
                 raise BadParameter(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.image_linear_c <= 0:
             raise BadParameter(f"image_linear_c must be positive, got {self.image_linear_c}")
+        if self.image_linear_head not in LINEAR_HEADS:
+            raise BadParameter(f"image_linear_head must be one of {LINEAR_HEADS}")
+        if not 0 < self.image_lda_shrinkage <= 1:
+            raise BadParameter(
+                f"image_lda_shrinkage must lie in (0, 1], got {self.image_lda_shrinkage}"
+            )
         for name in ("learning_rate", "image_learning_rate"):
             if not 0 < getattr(self, name) < 1:
                 raise BadParameter(f"{name} must lie in (0, 1), got {getattr(self, name)}")

@@ -38,6 +38,7 @@ def suggest(
         image_learning_rate=trial.suggest_float("image_learning_rate", 3e-5, 1e-3, log=True),
         image_batch_size=trial.suggest_categorical("image_batch_size", [16, 32, 64]),
         image_linear_c=trial.suggest_float("image_linear_c", 3e-4, 3e-2, log=True),
+        image_lda_shrinkage=trial.suggest_float("image_lda_shrinkage", 0.5, 0.99),
     )  # fmt: skip
     params = replace(
         params,

@@ -6,11 +6,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from scipy.special import softmax
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from model_service.model import IMAGE_OUTPUT, POOLED_FEATURES, ModelParams, build_text_model
 from model_service.preprocessing import OOV_ID, PAD_ID
+from trainer.discriminant import shrinkage_lda, temperature
 from trainer.errors import BadParameter
 from trainer.fit import (
     LINEAR_SCALE_FLOOR,
@@ -371,6 +373,7 @@ def test_image_weight_decay_shrinks_the_head() -> None:
 
 
 LINEAR = replace(TINY, image_hidden=0, image_features="pooled")
+LOGISTIC = replace(RECIPE, image_linear_head="logistic")
 
 
 def _toy_pooled(n: int, seed: int, classes: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -387,7 +390,7 @@ def test_a_linear_head_is_the_logistic_regression_on_standardised_features() -> 
     f, y = _toy_pooled(120, seed=1)
     f_val, y_val = _toy_pooled(60, seed=2)
     seen: list[tuple[int, dict[str, float]]] = []
-    recipe = replace(RECIPE, image_linear_c=0.05)
+    recipe = replace(LOGISTIC, image_linear_c=0.05)
     result = fit_image_head(
         LINEAR, recipe, f, y, f_val, y_val, on_epoch=lambda e, m: seen.append((e, m))
     )
@@ -404,12 +407,14 @@ def test_a_linear_head_is_the_logistic_regression_on_standardised_features() -> 
     assert result.history["val_f1_weighted"] == [seen[0][1]["val_f1_weighted"]]
 
 
-def test_a_linear_head_never_names_a_class_it_never_saw() -> None:
+@pytest.mark.parametrize("head", ["logistic", "lda"])
+def test_a_linear_head_never_names_a_class_it_never_saw(head: str) -> None:
+    recipe = replace(RECIPE, image_linear_head=head)
     f, y = _toy_pooled(90, seed=3, classes=2)  # classes 0 and 1; class 2 has no photo
-    probs = _predict_dense(fit_image_head(LINEAR, RECIPE, f, y, f, y).model, f)
+    probs = _predict_dense(fit_image_head(LINEAR, recipe, f, y, f, y).model, f)
     assert probs[:, 2].max() < 1e-6
     assert (probs.argmax(1) == y).mean() > 0.9
-    single = fit_image_head(LINEAR, RECIPE, f, np.ones_like(y), f, y).model
+    single = fit_image_head(LINEAR, recipe, f, np.ones_like(y), f, y).model
     assert (_predict_dense(single, f).argmax(1) == 1).all()
 
 
@@ -418,7 +423,7 @@ def test_a_smaller_c_shrinks_the_linear_head() -> None:
     norms = [
         float(
             np.linalg.norm(
-                fit_image_head(LINEAR, replace(RECIPE, image_linear_c=c), f, y, f, y)
+                fit_image_head(LINEAR, replace(LOGISTIC, image_linear_c=c), f, y, f, y)
                 .model.get_layer(IMAGE_OUTPUT)
                 .get_weights()[0]
             )
@@ -428,3 +433,24 @@ def test_a_smaller_c_shrinks_the_linear_head() -> None:
     assert norms[1] < 0.5 * norms[0]
     with pytest.raises(BadParameter, match="image_linear_c"):
         replace(RECIPE, image_linear_c=0.0)
+
+
+def test_an_lda_head_is_the_calibrated_discriminant_on_standardised_features() -> None:
+    f, y = _toy_pooled(150, seed=5)
+    f_val, y_val = _toy_pooled(90, seed=6)
+    recipe = replace(RECIPE, image_linear_head="lda", image_lda_shrinkage=0.5)
+    probs = _predict_dense(fit_image_head(LINEAR, recipe, f, y, f_val, y_val).model, f_val)
+    mean, scale = f.mean(axis=0), f.std(axis=0) + LINEAR_SCALE_FLOOR
+    classes, coef, intercept = shrinkage_lda((f - mean) / scale, y, 0.5)
+    logits = (f_val - mean) / scale @ coef.T + intercept
+    # Same answers as the discriminant on standardised features, served on raw ones...
+    assert (probs.argmax(1) == classes[logits.argmax(1)]).all()
+    assert (probs.argmax(1) == y_val).mean() > 0.9
+    # ...divided by the temperature fitted on the validation photos: less sure than raw.
+    t = temperature(logits, y_val)
+    assert t > 1
+    np.testing.assert_allclose(probs[:, :3], softmax(logits / t, axis=1), atol=2e-3)
+    with pytest.raises(BadParameter, match="image_linear_head"):
+        replace(RECIPE, image_linear_head="svm")
+    with pytest.raises(BadParameter, match="image_lda_shrinkage"):
+        replace(RECIPE, image_lda_shrinkage=1.5)

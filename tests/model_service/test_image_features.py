@@ -59,7 +59,9 @@ def test_grid_features_add_each_layers_average_over_each_cell() -> None:
     np.testing.assert_allclose(
         features[:, POOLED_FEATURES:], np.concatenate(cells, 1), rtol=1e-5, atol=1e-5
     )
-    assert features.shape[1:] == image_feature_shape(ModelParams(image_size=64))
+    assert features.shape[1:] == image_feature_shape(
+        ModelParams(image_size=64, image_features="grid")
+    )
 
 
 def _second_order(maps: np.ndarray, projection: np.ndarray) -> np.ndarray:
@@ -121,10 +123,10 @@ def test_versions_saved_before_pooled_features_still_load_as_flat_whole_photos(t
     loaded = load_version(path)
     assert (loaded.params.image_features, loaded.params.image_framing) == ("flat", "whole")
     assert loaded.image_head.input_shape[1:] == (1, 1, 512)
-    # New versions name the defaults: grid features of the framed product, a linear head.
+    # New versions name the defaults: bilinear features of the framed product, a linear head.
     defaults = ModelParams()
     assert (defaults.image_features, defaults.image_framing, defaults.image_hidden) == (
-        "grid",
+        "bilinear",
         "product",
         0,
     )
