@@ -62,9 +62,10 @@ class TrainingRecipe:
     teacher_temperature: float = 4.0  # sharpens the teacher's SVM scores into probabilities
     # --- image head ---
     # A linear head (``ModelParams.image_hidden == 0``, the default) is fitted exactly,
-    # as a logistic regression or a shrinkage discriminant (``image_linear_head``): of
-    # the fields below, only those two's own, the class weights and the mirrored photos
-    # apply to it.
+    # as a shrinkage discriminant or a logistic regression (``image_linear_head``): of
+    # the fields below, only the chosen head's own field, the class weights (the
+    # regression's; the discriminant gives every class the same prior) and the mirrored
+    # photos apply to it.
     image_linear_head: str = "lda"  # or "logistic": see trainer.fit.fit_linear_head
     image_linear_c: float = 0.003  # the regression's inverse L2 strength, chosen by CV
     image_lda_shrinkage: float = 0.9  # the discriminant's covariance shrinkage, chosen by CV
