@@ -36,6 +36,8 @@ def shrinkage_lda(
     _, singular, vt = np.linalg.svd(residuals, full_matrices=False)
     variances = singular**2 / dof  # S's eigenvalues along vt's rows; 0 elsewhere
     floor = shrinkage * variances.sum() / d  # the identity's share: a * trace(S) / d
+    if floor == 0:  # no spread within any class (one photo each): nearest class mean
+        floor = 1.0
     # Σ⁻¹μ = μ / floor + V ((1 / ((1-a)λ + floor) - 1 / floor) ⊙ Vᵀμ)
     correction = 1 / ((1 - shrinkage) * variances + floor) - 1 / floor
     coef = means / floor + ((means @ vt.T) * correction) @ vt

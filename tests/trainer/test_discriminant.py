@@ -42,6 +42,13 @@ def test_full_shrinkage_is_the_nearest_class_mean() -> None:
     assert ((x @ coef.T + intercept).argmax(1) == nearest).all()
 
 
+def test_classes_of_one_photo_each_fall_back_to_the_nearest_mean() -> None:
+    x = np.random.default_rng(4).normal(size=(3, 8))
+    _, coef, intercept = shrinkage_lda(x, np.arange(3), 0.9)
+    assert np.isfinite(coef).all() and np.isfinite(intercept).all()
+    assert ((x @ coef.T + intercept).argmax(1) == np.arange(3)).all()
+
+
 def test_lda_separates_classes_that_differ_along_a_low_variance_direction() -> None:
     # The classes differ only along feature 0, drowned in the variance of feature 1
     # that both share: the discriminant must weigh feature 0 by its small spread.
