@@ -47,6 +47,26 @@ def fuse(p_text: np.ndarray | None, p_image: np.ndarray | None, text_weight: flo
     return text_weight * np.asarray(p_text) + (1.0 - text_weight) * np.asarray(p_image)
 
 
+def fuse_products(
+    items: Sequence[ProductInput],
+    p_text: np.ndarray,
+    p_image: np.ndarray,
+    text_weight: float,
+    num_classes: int,
+) -> np.ndarray:
+    """Each product's fused (n, classes) probabilities: ``p_text`` holds a row for each
+    product with text, ``p_image`` one for each product with a photo, in product order."""
+    out = np.zeros((len(items), num_classes), dtype=np.float32)
+    text_rows, image_rows = iter(p_text), iter(p_image)
+    for i, item in enumerate(items):
+        out[i] = fuse(
+            next(text_rows) if item.text else None,
+            next(image_rows) if item.image is not None else None,
+            text_weight,
+        )
+    return out
+
+
 class FusedPredictor:
     """Both branches and their fusion; a runtime supplies ``run_text`` and ``image_probs``."""
 
@@ -85,25 +105,9 @@ class FusedPredictor:
         """
         if any(not item.text and item.image is None for item in items):
             raise ValueError("every product needs text or an image")
-        with_text = [i for i, item in enumerate(items) if item.text]
-        with_image = [i for i, item in enumerate(items) if item.image is not None]
-        p_text = (
-            dict(zip(with_text, self.text_probs([items[i].text for i in with_text]), strict=True))
-            if with_text
-            else {}
-        )
-        p_image = (
-            dict(
-                zip(
-                    with_image,
-                    self.image_probs(np.stack([items[i].image for i in with_image])),
-                    strict=True,
-                )
-            )
-            if with_image
-            else {}
-        )
-        out = np.zeros((len(items), self.num_classes), dtype=np.float32)
-        for i in range(len(items)):
-            out[i] = fuse(p_text.get(i), p_image.get(i), self.text_weight)
-        return out
+        texts = [item.text for item in items if item.text]
+        photos = [item.image for item in items if item.image is not None]
+        none = np.zeros((0, self.num_classes), dtype=np.float32)
+        p_text = self.text_probs(texts) if texts else none
+        p_image = self.image_probs(np.stack(photos)) if photos else none
+        return fuse_products(items, p_text, p_image, self.text_weight, self.num_classes)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from model_service.fusion import ProductInput, fuse
+from model_service.fusion import ProductInput, fuse_products
 from model_service.preprocessing import vgg16_input
 from model_service.runtime import IMAGE_FILES, SERVING_FILE, TEXT_FILE, OnnxPredictor
 from model_service.version import ModelVersion
@@ -223,7 +223,7 @@ def score_runtimes(
             texts = [item.text for item in items if item.text]
             p_text = _in_batches(predictor.text_probs, texts, batch_size)
         p_image = _in_batches(predictor.image_probs, stacked, batch_size)
-        fused = _fuse_rows(items, p_text, p_image, predictor.text_weight)
+        fused = fuse_products(items, p_text, p_image, predictor.text_weight, predictor.num_classes)
         top1[runtime] = p_image.argmax(1) if len(p_image) else np.zeros(0, np.int64)
         out[runtime] = {
             "f1_image": _f1(gate_set.labels[has_image], top1[runtime]),
@@ -232,22 +232,6 @@ def score_runtimes(
     compared = "int8" in top1 and has_image.any()
     out["agreement"] = float(np.mean(top1["int8"] == top1["fp32"])) if compared else None
     return out
-
-
-def _fuse_rows(
-    items: list[ProductInput], p_text: np.ndarray, p_image: np.ndarray, text_weight: float
-) -> np.ndarray:
-    """Each product's fused probabilities, from its text's and its photo's rows in order."""
-    text_rows, image_rows = iter(p_text), iter(p_image)
-    fused = [
-        fuse(
-            next(text_rows) if item.text else None,
-            next(image_rows) if item.image is not None else None,
-            text_weight,
-        )
-        for item in items
-    ]
-    return np.stack(fused) if fused else np.zeros((0, 0), np.float32)
 
 
 def int8_gate(

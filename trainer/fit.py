@@ -338,11 +338,8 @@ def fit_linear_head(
             coef, intercept = _logistic_regression(standardised, y_train, k, recipe)
         kernel[:, present] = coef.T / scale[:, None]
         bias[present] = intercept - mean @ kernel[:, present]
-        known = np.isin(y_val, present)  # a class absent from training has no logit
-        if recipe.image_linear_head == "lda" and known.any():
-            logits = f_val.reshape(len(f_val), -1)[known] @ kernel[:, present] + bias[present]
-            t = temperature(logits, np.searchsorted(present, y_val[known]))
-            logger.info("image branch (lda): temperature %.1f on %d photos", t, known.sum())
+        if recipe.image_linear_head == "lda":
+            t = _validation_temperature(kernel[:, present], bias[present], present, val)
             kernel, bias = kernel / t, bias / t
     # A class with no training photo sits far below every training photo's best class,
     # not at -inf: int8 export scales this layer's outputs by their range.
@@ -356,6 +353,21 @@ def fit_linear_head(
     if on_epoch is not None:
         on_epoch(0, metrics)
     return FitResult(model, {key: [value] for key, value in metrics.items()})
+
+
+def _validation_temperature(
+    kernel: np.ndarray, bias: np.ndarray, present: np.ndarray, val: tuple[np.ndarray, np.ndarray]
+) -> float:
+    """The temperature of the logits ``raw @ kernel + bias`` (one column per class in
+    ``present``) that fits the validation photos best; 1 when none has such a class."""
+    f_val, y_val = val
+    known = np.isin(y_val, present)  # a class absent from training has no logit
+    if not known.any():
+        return 1.0
+    logits = f_val.reshape(len(f_val), -1)[known] @ kernel + bias
+    t = temperature(logits, np.searchsorted(present, y_val[known]))
+    logger.info("image branch (lda): temperature %.1f on %d photos", t, known.sum())
+    return t
 
 
 def _logistic_regression(
