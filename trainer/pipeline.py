@@ -51,6 +51,7 @@ from trainer.fit import (
     fit_image_head,
     fit_text_branch,
     predict_token_ids,
+    same_class_pairs,
     text_teacher_targets,
 )
 from trainer.recipe import TrainingRecipe
@@ -64,7 +65,7 @@ DEFAULT_REPLAY = 2000
 """Older products replayed beside the recent ones when retraining on recent data."""
 
 DEFAULT_TEXT_WEIGHT = 0.5
-"""Fusion weight when validation has no product with both modalities to choose it on."""
+"""Fusion weight when no validation photo shares a class with a validation text."""
 
 
 @dataclass(frozen=True)
@@ -172,9 +173,9 @@ def train(
             "candidate", text.params, text.encoder, text.model, image.head, DEFAULT_TEXT_WEIGHT
         )
         report_progress("fusion", None, {})
-        both_rows = choose_fusion_weight(version, data.val, image.cache)
+        pairs = choose_fusion_weight(version, data.val, image.cache)
         report_progress("evaluate", None, {})
-        scores = evaluate_candidate(ctx.settings, version, data, image.cache, both_rows)
+        scores = evaluate_candidate(ctx.settings, version, data, image.cache, pairs)
         production_f1 = scores["compared_with"]["f1_weighted"]
         promote_now, decision = registry.should_promote(
             mode, scores.get("f1_weighted"), production_f1
@@ -300,16 +301,20 @@ def train_image_branch(
 
 
 def choose_fusion_weight(version: ModelVersion, val: dataset.Examples, cache: FeatureCache) -> int:
-    """Set ``version.text_weight`` on validation products with both modalities; their count."""
-    both = val.subset(val.has_text & val.has_image)
-    if len(both):
-        p_text, p_image = branch_probs(version, both, cache)
-        version.text_weight = choose_text_weight(p_text, p_image, both.labels)
+    """Set ``version.text_weight`` on pairs of a validation photo and a validation text of
+    its class (``same_class_pairs``); how many pairs."""
+    text_rows, image_rows = same_class_pairs(val.has_text, val.has_image, val.labels)
+    if len(text_rows):
+        p_text, p_image = branch_probs(version, val, cache)
+        version.text_weight = choose_text_weight(
+            p_text[text_rows], p_image[image_rows], val.labels[image_rows]
+        )
     else:
         logger.warning(
-            "no validation product has both modalities: fusion weight %.2f", DEFAULT_TEXT_WEIGHT
+            "no validation photo shares a class with a validation text: fusion weight %.2f",
+            DEFAULT_TEXT_WEIGHT,
         )
-    return len(both)
+    return len(text_rows)
 
 
 def evaluate_candidate(
@@ -317,11 +322,11 @@ def evaluate_candidate(
     version: ModelVersion,
     data: TrainingData,
     cache: FeatureCache,
-    both_rows: int,
+    fusion_pairs: int,
 ) -> dict[str, Any]:
     """Metrics on the fixed evaluation set, beside production's score on the same products."""
     scores = evaluate_examples(version, data.eval, cache)
-    scores["fusion"] = {"text_weight": version.text_weight, "validation_both_rows": both_rows}
+    scores["fusion"] = {"text_weight": version.text_weight, "validation_pairs": fusion_pairs}
     production = model_store.production_version(settings.models_path)
     scores["compared_with"] = {
         "production": production,

@@ -31,6 +31,7 @@ from trainer.fit import (
     fit_image_head,
     fit_text_branch,
     predict_token_ids,
+    same_class_pairs,
     steadiest_best_weight,
     text_embedding_init,
     text_teacher_targets,
@@ -242,6 +243,42 @@ def test_choose_text_weight_follows_the_better_branch() -> None:
     confident_noise = np.eye(3)[rng.integers(0, 3, 50)]
     assert choose_text_weight(unsure_right, confident_noise, y) > 0.8
     assert choose_text_weight(confident_noise, unsure_right, y) < 0.2
+
+
+def test_same_class_pairs_pair_each_photo_with_texts_of_its_class() -> None:
+    y = np.array([0, 0, 1, 1, 2, 0])
+    has_text = np.array([1, 1, 1, 0, 0, 0], dtype=bool)
+    has_image = np.array([0, 1, 1, 1, 1, 1], dtype=bool)
+    text_rows, image_rows = same_class_pairs(has_text, has_image, y, per_photo=4)
+    # Photo 4 is the only product of class 2: no text to pair it with.
+    assert np.bincount(image_rows, minlength=6).tolist() == [0, 4, 4, 4, 0, 4]
+    assert has_text[text_rows].all() and (y[text_rows] == y[image_rows]).all()
+    again = same_class_pairs(has_text, has_image, y, per_photo=4)
+    assert np.array_equal(again[0], text_rows) and np.array_equal(again[1], image_rows)
+    none = same_class_pairs(has_text, np.eye(6, dtype=bool)[4], y)
+    assert len(none[0]) == len(none[1]) == 0
+
+
+def _branch(y: np.ndarray, right: float, rng: np.random.Generator) -> np.ndarray:
+    """Probabilities peaked on the label with probability ``right``, elsewhere on a random class."""
+    k = int(y.max()) + 1
+    peak = np.where(rng.random(len(y)) < right, y, rng.integers(0, k, len(y)))
+    height = rng.uniform(0.3, 0.9, len(y))[:, None]
+    return np.eye(k)[peak] * height + (1 - height) / k
+
+
+def test_same_class_pairs_choose_the_weight_real_products_would() -> None:
+    # Photos and texts that err independently given the class: pairing a photo with
+    # other texts of its class chooses the weight its own product's text would.
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 6, 1500)
+    p_text, p_image = _branch(y, 0.7, rng), _branch(y, 0.45, rng)
+    on_products = choose_text_weight(p_text, p_image, y)
+    everything = np.ones(len(y), dtype=bool)
+    text_rows, image_rows = same_class_pairs(everything, everything, y, per_photo=5)
+    on_pairs = choose_text_weight(p_text[text_rows], p_image[image_rows], y[image_rows])
+    assert 0.5 < on_products < 1.0
+    assert abs(on_pairs - on_products) <= 0.1
 
 
 def test_a_lone_spike_does_not_pick_the_fusion_weight() -> None:
