@@ -442,7 +442,7 @@ def same_class_pairs(
 
     Products with both modalities are too few to choose the fusion weight on (57 of
     the shared data's validation products: one product moves weighted F1 by two
-    points, and the chosen weight ran from 0.60 to 0.80 with the seed of the text
+    points, and the chosen weight ran from 0.55 to 0.80 with the seed of the text
     branch). Each validation photo paired with validation texts of its class (its own
     among them, when it has one) gives thousands of products that could have been,
     on one assumption: once the class is known, a product's photo and its text err
@@ -470,7 +470,7 @@ def choose_text_weight(p_text: np.ndarray, p_image: np.ndarray, y: np.ndarray) -
     Ties go to the weight closest to 0.5.
     """
     if len(y) == 0:
-        raise ValueError("choose_text_weight needs at least one product with both modalities")
+        raise ValueError("choose_text_weight needs at least one product or pair")
     scores = np.array(
         [
             f1_score(y, np.argmax(w * p_text + (1.0 - w) * p_image, axis=1), average="weighted")
