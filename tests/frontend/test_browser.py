@@ -283,7 +283,9 @@ def test_product_text_with_markup_is_shown_as_text(visit):
     assert page.evaluate("window.__xss") is None
     page = b.go("/catalogue")
     assert page.locator(".product img").count() > 0  # photos come through the frontend
-    assert page.locator(".product img").first.evaluate("img => img.naturalWidth") > 0
+    # Photos load lazily, after the page's load event: wait for the first one's pixels.
+    photo = page.locator(".product img").first.element_handle()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo)
     b.shot("catalogue")
 
 
