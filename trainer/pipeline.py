@@ -173,7 +173,8 @@ def train(
             "candidate", text.params, text.encoder, text.model, image.head, DEFAULT_TEXT_WEIGHT
         )
         report_progress("fusion", None, {})
-        pairs = choose_fusion_weight(version, data.val, image.cache)
+        val_probs = branch_probs(version, data.val, image.cache)
+        pairs = choose_fusion_weight(version, data.val, *val_probs)
         report_progress("evaluate", None, {})
         scores = evaluate_candidate(ctx.settings, version, data, image.cache, pairs)
         production_f1 = scores["compared_with"]["f1_weighted"]
@@ -300,12 +301,14 @@ def train_image_branch(
     return ImageBranch(result.model, cache, computed, result.history)
 
 
-def choose_fusion_weight(version: ModelVersion, val: dataset.Examples, cache: FeatureCache) -> int:
+def choose_fusion_weight(
+    version: ModelVersion, val: dataset.Examples, p_text: np.ndarray, p_image: np.ndarray
+) -> int:
     """Set ``version.text_weight`` on pairs of a validation photo and a validation text of
-    its class (``same_class_pairs``); how many pairs."""
+    its class (``same_class_pairs``), from each branch's ``branch_probs`` on ``val``; how
+    many pairs."""
     text_rows, image_rows = same_class_pairs(val.has_text, val.has_image, val.labels)
     if len(text_rows):
-        p_text, p_image = branch_probs(version, val, cache)
         version.text_weight = choose_text_weight(
             p_text[text_rows], p_image[image_rows], val.labels[image_rows]
         )
