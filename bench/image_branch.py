@@ -55,7 +55,8 @@ def measure(repeat: int, workdir: Path) -> dict[str, dict[str, float]]:
     from model_service.preprocessing import TextEncoder, load_image, vgg16_input
     from model_service.runtime import compile_model
     from model_service.version import ModelVersion, untrained_version
-    from trainer.export import export_image, quantize_image
+    from trainer.backbone import attach_head, cached_backbone
+    from trainer.export import export_head
 
     base = build_vgg16_base(vgg16_weights())
     photos = product_photos(max(8, PREPARE_PHOTOS))
@@ -70,9 +71,11 @@ def measure(repeat: int, workdir: Path) -> dict[str, dict[str, float]]:
                 [load_image(b, size=p.image_size, framing=p.image_framing) for b in batch]
             )
 
-        fp32, int8 = workdir / f"{name}.fp32.onnx", workdir / f"{name}.int8.onnx"
-        export_image(version, base, fp32)
-        quantize_image(fp32, int8, prepare(photos[:8]))
+        int8, head = workdir / f"{name}.int8.onnx", workdir / f"{name}.head.onnx"
+        calibration = prepare(photos[:8])
+        backbone = cached_backbone(workdir / "backbones", params, vgg16_weights(), calibration)
+        export_head(version, head)
+        attach_head(backbone.int8, head, int8)  # type: ignore[arg-type]
         served = compile_model(int8)
         keras = Predictor(version, base)
         runs = {

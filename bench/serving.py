@@ -143,10 +143,10 @@ def export_full_version(models_dir: Path) -> None:
         ModelParams,
         build_image_head,
         build_text_model,
-        build_vgg16_base,
     )
     from model_service.preprocessing import TextEncoder, clean_text, load_image
     from model_service.version import ModelVersion, save_version
+    from trainer.backbone import cached_backbone
     from trainer.export import GateSet, export_version
 
     keras.utils.set_random_seed(0)
@@ -159,8 +159,8 @@ def export_full_version(models_dir: Path) -> None:
     images = np.stack([load_image(p) for p in product_photos(96)])
     items = [ProductInput(clean_text(TITLES[i % len(TITLES)]), images[64 + i]) for i in range(32)]
     labels = np.arange(len(items)) % params.num_classes
-    base = build_vgg16_base(vgg16_weights())
-    export_version(path, version, base, images[:64], GateSet(items, labels))
+    backbone = cached_backbone(models_dir / "backbones", params, vgg16_weights(), images[:64])
+    export_version(path, version, backbone, GateSet(items, labels), calibration_photos=64)
 
 
 def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]

@@ -354,6 +354,11 @@ class Settings(BaseSettings):
         return self.models_path / "features"
 
     @property
+    def backbones_path(self) -> Path:
+        """VGG16 and its feature pooling as ONNX, fp32 and int8, shared by every version."""
+        return self.models_path / "backbones"
+
+    @property
     def tuned_params_path(self) -> Path:
         """Best parameters found by ``trainer tune``: the defaults of the next ``train``."""
         return self.models_path / "tuned.json"

@@ -84,9 +84,10 @@ def _copy_export(path: Path, version: object, key: tuple[object, ...]) -> None:
 
 
 def tiny_export(path: Path, version: object) -> dict[str, object]:
-    """``trainer.export`` on a tiny version: random photos calibrate and gate it."""
+    """``trainer.export`` on a tiny version: random photos calibrate and gate it; the
+    backbone is kept beside the version, as the trainer keeps it on the model volume."""
     from model_service.fusion import ProductInput
-    from model_service.model import build_vgg16_base
+    from trainer.backbone import cached_backbone
     from trainer.export import GateSet, export_version
 
     rng = np.random.default_rng(0)
@@ -96,8 +97,9 @@ def tiny_export(path: Path, version: object) -> dict[str, object]:
         for n in range(16)
     ]
     labels = rng.integers(0, 27, len(items))
-    base = build_vgg16_base("random", TINY_IMAGE_SIZE)
-    return export_version(path, version, base, photos[16:], GateSet(items, labels))  # type: ignore[arg-type]
+    params = version.params  # type: ignore[attr-defined]
+    backbone = cached_backbone(path.parent / "backbones", params, "random", photos[16:])
+    return export_version(path, version, backbone, GateSet(items, labels), calibration_photos=8)  # type: ignore[arg-type]
 
 
 def noisy_jpeg(size: int = 300, seed: int = 0) -> bytes:

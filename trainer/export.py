@@ -1,9 +1,9 @@
 """A version's branches as the files workers serve: ONNX fp32, int8, and the gate between.
 
-``export_version`` converts the text branch and the whole image branch (VGG16 and
-head, whatever features the head reads) to ONNX, quantises the image branch
-statically to int8 (QDQ: per-channel int8 weights, uint8 activations) with ranges
-measured on a fixed sample of training photos, then scores fp32 and int8 on the
+``export_version`` converts the text branch and the image branch's head to ONNX and
+appends the head to the frozen backbone (VGG16 and the pooling, fp32 and static int8,
+from ``trainer.backbone``'s cache: QDQ, per-channel int8 weights, uint8 activations
+ranged on a fixed sample of training photos), then scores fp32 and int8 on the
 version's evaluation products. int8 is servable only when it keeps the scores
 (``int8_gate``); the verdict goes into ``serving.json``, which is written last.
 """
@@ -15,7 +15,6 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,20 +22,16 @@ from typing import Any
 import numpy as np
 
 from model_service.fusion import ProductInput, fuse_products
-from model_service.preprocessing import vgg16_input
 from model_service.runtime import IMAGE_FILES, SERVING_FILE, TEXT_FILE, OnnxPredictor
 from model_service.version import ModelVersion
 from trainer import metrics
+from trainer.backbone import OPSET, Backbone, attach_head, convert
 
 logger = logging.getLogger(__name__)
 
-OPSET = 17
 CALIBRATION_PHOTOS = 128
 """Training photos whose activations set the int8 ranges: enough for stable ranges,
 a few seconds of fp32 passes."""
-CALIBRATION_BATCH = 4
-"""Photos per calibration pass: every VGG16 activation of a batch is held at once
-(measured peak: 2.4 GB at 8 photos, 1.0 GB at 2; 8 was a third faster than 2)."""
 
 GATE_MAX_F1_LOSS = 0.01
 """int8 may lose at most one point of weighted F1, on image rows and on all rows..."""
@@ -58,24 +53,26 @@ class GateSet:
 def export_version(
     path: Path,
     version: ModelVersion,
-    vgg16_base: Any,
-    calibration: np.ndarray,
+    backbone: Backbone,
     gate_set: GateSet,
     engine: str = "openvino",
+    calibration_photos: int = 0,
 ) -> dict[str, Any]:
     """Add the ONNX files of ``version`` to its directory ``path``; the export record.
 
-    ``calibration``: RGB uint8 training photos (n, size, size, 3); ``engine`` runs the
-    image files for the gate, as it will in the workers. Workers take a
-    version as exported once ``serving.json`` exists, so it is written last.
+    ``backbone``: the frozen part's files (``trainer.backbone.cached_backbone``),
+    whose int8 file was calibrated on ``calibration_photos`` training photos;
+    ``engine`` runs the image files for the gate, as it will in the workers. Workers
+    take a version as exported once ``serving.json`` exists, so it is written last.
     """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".export-{path.name}-") as tmp:
         work = Path(tmp)
         export_text(version, work / TEXT_FILE)
-        export_image(version, vgg16_base, work / IMAGE_FILES["fp32"])
-        if len(calibration):  # a catalogue without photos gets no int8 file: fp32 serves
-            quantize_image(work / IMAGE_FILES["fp32"], work / IMAGE_FILES["int8"], calibration)
+        export_head(version, work / "head.onnx")
+        attach_head(backbone.fp32, work / "head.onnx", work / IMAGE_FILES["fp32"])
+        if backbone.int8:  # a catalogue without photos gets no int8 file: fp32 serves
+            attach_head(backbone.int8, work / "head.onnx", work / IMAGE_FILES["int8"])
         written = [file for file in _files() if (work / file).is_file()]
         sizes = {file: round((work / file).stat().st_size / 1e6, 1) for file in written}
         (path / IMAGE_FILES["int8"]).unlink(missing_ok=True)  # none from an earlier export
@@ -91,7 +88,8 @@ def export_version(
         "runtimes": scores,
         "int8": gate | {"agreement": scores["agreement"]},
         "engine": engine,
-        "calibration_photos": len(calibration),
+        "calibration_photos": calibration_photos if backbone.int8 else 0,
+        "backbone": {"name": backbone.fp32.parent.name, "converted": backbone.built},
         "opset": OPSET,
         "sizes_mb": sizes,
         "seconds": round(time.monotonic() - started, 1),
@@ -117,83 +115,26 @@ def export_text(version: ModelVersion, path: Path) -> None:
     import tensorflow as tf
 
     model = version.text_model
-    _convert(
+    convert(
         tf.function(lambda ids: model(ids, training=False)),
         [tf.TensorSpec([None, None], tf.int32, name="token_ids")],
         path,
     )
 
 
-def export_image(version: ModelVersion, vgg16_base: Any, path: Path) -> None:
-    """Preprocessed image (batch, size, size, 3) -> class probabilities: VGG16 and head."""
+def export_head(version: ModelVersion, path: Path) -> None:
+    """The image head alone: features (batch, *shape) -> class probabilities."""
     import tensorflow as tf
 
-    from model_service.model import build_image_model
+    from model_service.model import feature_shape
 
-    size = version.params.image_size
-    model = build_image_model(vgg16_base, version.image_head, version.params.image_features)
-    _convert(
-        tf.function(lambda x: model(x, training=False)),
-        [tf.TensorSpec([None, size, size, 3], tf.float32, name="image")],
+    head, params = version.image_head, version.params
+    shape = feature_shape(params.image_features, params.image_size)
+    convert(
+        tf.function(lambda x: head(x, training=False)),
+        [tf.TensorSpec([None, *shape], tf.float32, name="features")],
         path,
     )
-
-
-def _convert(fn: Any, signature: list[Any], path: Path) -> None:
-    import tf2onnx
-
-    tf2onnx.convert.from_function(fn, input_signature=signature, opset=OPSET, output_path=str(path))
-
-
-QUANTISED_OPS = ["Conv", "MaxPool"]
-"""Only VGG16's convolutions (and the pools between them) run in int8. What reads their
-output stays float: the global, grid and second-order pools, the head and the softmax.
-Quantised there, features that span a tenth of a unit would share an 8-bit scale with maxima in
-the hundreds and vanish, and scores would be multiples of 1/255; in float they cost
-some 15 million multiplications against VGG16's 15 billion."""
-
-
-def quantize_image(fp32: Path, int8: Path, photos: np.ndarray) -> None:
-    """Static QDQ int8: per-channel int8 weights, uint8 activations ranged on ``photos``."""
-    from onnxruntime.quantization import (
-        CalibrationDataReader,
-        CalibrationMethod,
-        QuantFormat,
-        QuantType,
-        quantize_static,
-    )
-
-    class Photos(CalibrationDataReader):
-        """Batches of preprocessed photos; ``set_range`` picks which ones the next pass reads."""
-
-        def __init__(self) -> None:
-            self._all = list(_batches(photos, CALIBRATION_BATCH))
-            self._next = iter(self._all)
-
-        def __len__(self) -> int:
-            return len(self._all)
-
-        def set_range(self, start_index: int, end_index: int) -> None:
-            self._next = iter(self._all[start_index:end_index])
-
-        def get_next(self) -> dict[str, np.ndarray] | None:
-            batch = next(self._next, None)
-            return None if batch is None else {"image": vgg16_input(batch)}
-
-    quantize_static(
-        str(fp32), str(int8), Photos(),
-        quant_format=QuantFormat.QDQ, per_channel=True, op_types_to_quantize=QUANTISED_OPS,
-        weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8,
-        calibrate_method=CalibrationMethod.MinMax,
-        # Ranges are measured one batch at a time and merged: VGG16's activations for
-        # every photo at once would take gigabytes.
-        extra_options={"CalibStridedMinMax": 1},
-    )  # fmt: skip
-
-
-def _batches(x: np.ndarray, size: int) -> Iterator[np.ndarray]:
-    for start in range(0, len(x), size):
-        yield x[start : start + size]
 
 
 # --- the gate ---------------------------------------------------------------------------

@@ -376,6 +376,7 @@ def export_for_serving(
     """The ONNX files workers serve, int8 calibrated on training photos and gated on the
     evaluation products (``trainer.export``); the export record."""
     from trainer import export
+    from trainer.backbone import cached_backbone
 
     store = ImageStore(settings.images_path)
     size, framing = version.params.image_size, version.params.image_framing
@@ -386,6 +387,10 @@ def export_for_serving(
     # A fixed sample: the first photos in hash order, a content-random, repeatable choice.
     sample = sorted({h for h in data.train.image_hashes if h})[: export.CALIBRATION_PHOTOS]
     calibration = np.stack([decode(h) for h in sample]) if sample else np.zeros((0, size, size, 3))
+    backbone = cached_backbone(
+        settings.backbones_path, version.params, settings.vgg16_weights,
+        calibration.astype(np.uint8),
+    )  # fmt: skip
     ex = data.eval
     gate_set = export.GateSet(
         [
@@ -394,9 +399,8 @@ def export_for_serving(
         ],
         ex.labels,
     )
-    base = build_vgg16_base(settings.vgg16_weights, size)
     return export.export_version(
-        path, version, base, calibration.astype(np.uint8), gate_set, settings.image_engine
+        path, version, backbone, gate_set, settings.image_engine, len(calibration)
     )
 
 

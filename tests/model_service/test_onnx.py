@@ -141,16 +141,16 @@ def test_int8_is_an_int8_graph_close_to_fp32(exported, engine) -> None:  # type:
 
 def test_a_catalogue_without_photos_exports_fp32_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """No training photo to calibrate with: no int8 file, and fp32 serves."""
-    from model_service.model import build_vgg16_base
     from model_service.version import load_version
+    from trainer.backbone import cached_backbone
     from trainer.export import GateSet, export_version
 
     path = make_tiny_version(tmp_path, "v1", promote=False, export=False)
+    version = load_version(path)
     no_photos = np.zeros((0, TINY_IMAGE_SIZE, TINY_IMAGE_SIZE, 3), np.uint8)
+    backbone = cached_backbone(tmp_path / "backbones", version.params, "random", no_photos)
     gate_set = GateSet([ProductInput("jeu", None), ProductInput("livre", None)], np.array([0, 1]))
-    record = export_version(
-        path, load_version(path), build_vgg16_base("random", TINY_IMAGE_SIZE), no_photos, gate_set
-    )
+    record = export_version(path, version, backbone, gate_set)
     assert not (path / IMAGE_FILES["int8"]).exists()
     assert record["int8"] == {
         "servable": False,
@@ -216,11 +216,11 @@ print(predictor.runtime, predictor.engine, sorted(m for m in sys.modules if m.sp
 
 @pytest.mark.slow
 def test_onnx_fp32_answers_as_keras_with_the_imagenet_vgg16(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from model_service.model import build_vgg16_base
     from model_service.params import ModelParams
     from model_service.version import load_version, save_version
     from tests.conftest import require_vgg16_weights
-    from trainer.export import export_image
+    from trainer.backbone import attach_head, cached_backbone
+    from trainer.export import export_head
 
     weights = require_vgg16_weights()
     tiny = make_tiny_version(tmp_path / "tiny", "v1", promote=False, export=False)
@@ -232,8 +232,10 @@ def test_onnx_fp32_answers_as_keras_with_the_imagenet_vgg16(tmp_path) -> None:  
     loaded.params, loaded.name = params, "v1"
     loaded.image_head, loaded.text_model = build_image_head(params), build_text_model(params)
     path = save_version(tmp_path / "full", loaded)
-    base = build_vgg16_base(weights)
-    export_image(loaded, base, path / IMAGE_FILES["fp32"])
+    no_photos = np.zeros((0, 224, 224, 3), np.uint8)
+    backbone = cached_backbone(tmp_path / "backbones", params, weights, no_photos)
+    export_head(loaded, tmp_path / "head.onnx")
+    attach_head(backbone.fp32, tmp_path / "head.onnx", path / IMAGE_FILES["fp32"])
     from model_service.preprocessing import vgg16_input
     from model_service.runtime import compile_model
 

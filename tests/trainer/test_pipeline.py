@@ -173,6 +173,11 @@ def test_retraining_reuses_cached_features_and_respects_never(trained):
     provenance = json.loads((second.path / "provenance.json").read_text())
     assert provenance["vgg16_features_computed"] == 0  # VGG16 never ran (nor was built)
     assert sorted(settings.features_path.rglob("*.npy")) == files
+    # Nor was it converted to ONNX again: the second version's image files reuse the backbone.
+    first_bb, second_bb = (
+        json.loads((r.path / "serving.json").read_text())["backbone"] for r in (first, second)
+    )
+    assert first_bb["converted"] and second_bb == {**first_bb, "converted": False}
     assert second.version == "v2" and not second.promoted
     assert model_store.production_version(settings.models_path) == "v1"
     assert second.production_f1 == pytest.approx(first.metrics["f1_weighted"])
