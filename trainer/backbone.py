@@ -29,14 +29,16 @@ import numpy as np
 
 from model_service.params import ModelParams
 from model_service.preprocessing import vgg16_input
+from trainer.features import weights_tag
 
 logger = logging.getLogger(__name__)
 
 OPSET = 17
 FP32_FILE, INT8_FILE = "backbone.fp32.onnx", "backbone.int8.onnx"
 KEPT = 2
-"""Backbones kept on the volume: the newest, and the one before it (a catalogue whose
-calibration sample changed may still export with the other during a rollback)."""
+"""Backbones kept on the volume (about 70 MB each): the one used last and the one used
+before it, so that exporting an older version of other features costs no conversion
+on the way back."""
 
 CALIBRATION_BATCH = 4
 """Photos per calibration pass: every VGG16 activation of a batch is held at once
@@ -101,8 +103,6 @@ def cached_backbone(
 
 def _key(params: ModelParams, weights: Path | str | None, calibration: np.ndarray) -> str:
     """The cache directory's name: readable fields, then a hash of everything."""
-    from trainer.features import weights_tag
-
     kind, size, tag = params.image_features, params.image_size, weights_tag(weights)
     described = {
         "backbone": [kind, size, tag],
