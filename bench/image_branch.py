@@ -71,11 +71,11 @@ def measure(repeat: int, workdir: Path) -> dict[str, dict[str, float]]:
                 [load_image(b, size=p.image_size, framing=p.image_framing) for b in batch]
             )
 
-        int8, head = workdir / f"{name}.int8.onnx", workdir / f"{name}.head.onnx"
+        int8, head_file = workdir / f"{name}.int8.onnx", workdir / f"{name}.head.onnx"
         calibration = prepare(photos[:8])
         backbone = cached_backbone(workdir / "backbones", params, vgg16_weights(), calibration)
-        export_head(version, head)
-        attach_head(backbone.int8, head, int8)  # type: ignore[arg-type]
+        export_head(version, head_file)
+        attach_head(backbone.int8, head_file, int8)  # type: ignore[arg-type]
         served = compile_model(int8)
         keras = Predictor(version, base)
         runs = {
