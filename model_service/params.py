@@ -31,6 +31,7 @@ class ModelParams:
     embed_dim: int = 192
     gru_units: int = 128
     text_dropout: float = 0.5
+    text_members: int = 2  # BiGRUs trained apart whose probabilities the text branch averages
     image_framing: str = "product"  # or "whole": see IMAGE_FRAMINGS
     image_features: str = "bilinear"  # see IMAGE_FEATURES and docs/image-branch.md
     image_hidden: int = 0  # units of the head's two hidden layers; 0 = a linear head
@@ -48,9 +49,12 @@ class ModelParams:
         # What versions saved before each choice existed were trained on.
         values.setdefault("image_framing", "whole")
         values.setdefault("image_features", "flat")
+        values.setdefault("text_members", 1)
         return cls(**values)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
+        if self.text_members < 1:
+            raise ValueError("text_members must be at least 1")
         if self.image_framing not in IMAGE_FRAMINGS:
             raise ValueError(f"image_framing must be one of {IMAGE_FRAMINGS}")
         if self.image_features not in IMAGE_FEATURES:

@@ -74,8 +74,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _epoch_bars(recipe: Any) -> EpochBars:
-    return EpochBars({"train_text": recipe.epochs, "train_image": recipe.image_epochs})
+def _epoch_bars(recipe: Any, params: Any) -> EpochBars:
+    text_epochs = recipe.epochs * params.text_members  # the members train one after the other
+    return EpochBars({"train_text": text_epochs, "train_image": recipe.image_epochs})
 
 
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
@@ -85,7 +86,7 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     request = pipeline.TrainingRequest(args.promote, args.sample, args.data, args.replay)
     result = pipeline.train(
         _context(settings), training_recipe, params, request,
-        progress=_epoch_bars(training_recipe), show_bars=bars_wanted(),
+        progress=_epoch_bars(training_recipe, params), show_bars=bars_wanted(),
     )  # fmt: skip
     _print_json(result.to_dict())
     return 0
@@ -189,7 +190,7 @@ def cmd_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
     training_recipe, params = recipe.resolve(settings.tuned_params_path, _overrides(args))
     result = pipeline.train(
         ctx, training_recipe, params, pipeline.TrainingRequest(sample=args.sample),
-        progress=_epoch_bars(training_recipe), show_bars=bars_wanted(),
+        progress=_epoch_bars(training_recipe, params), show_bars=bars_wanted(),
     )  # fmt: skip
     _print_json(result.to_dict())
     return 0

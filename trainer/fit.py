@@ -32,7 +32,7 @@ from model_service.model import (  # noqa: E402
     IMAGE_OUTPUT,
     ModelParams,
     build_image_head,
-    build_text_model,
+    build_text_member,
 )
 from model_service.preprocessing import OOV_ID, TextEncoder, text_lengths  # noqa: E402
 from trainer.discriminant import shrinkage_lda, temperature  # noqa: E402
@@ -111,14 +111,14 @@ def fit_text_branch(
     on_epoch: EpochCallback | None = None,
     soft_targets: np.ndarray | None = None,
 ) -> FitResult:
-    """Train the BiGRU text branch on token ids (``TextEncoder.encode`` output).
+    """Train one BiGRU member of the text branch on token ids (``TextEncoder.encode`` output).
 
     ``soft_targets`` (n_train, classes), when given, are a teacher's out-of-fold
     probabilities, blended into the one-hot targets with ``recipe.distill_weight``.
     """
     _check_ids(x_train, params.vocab_size)
     _check_ids(x_val, params.vocab_size)
-    model = build_text_model(params)
+    model = build_text_member(params)
     init = text_embedding_init(x_train, params, recipe.embedding_init)
     if init is not None:
         model.get_layer(TEXT_EMBEDDING).set_weights([init])

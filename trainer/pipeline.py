@@ -242,19 +242,33 @@ def load_data(ctx: TrainerContext, request: TrainingRequest) -> TrainingData:
 def train_text_branch(
     data: TrainingData, params: ModelParams, recipe: TrainingRecipe, on_epoch: EpochCallback
 ) -> TextBranch:
-    """The vocabulary and the BiGRU, trained on rows with text (untrained when there are none)."""
+    """The vocabulary and the BiGRU members, trained on rows with text (untrained when there
+    are none). The members share the vocabulary and the teacher, and differ by their start."""
     tr, va = data.train.subset(data.train.has_text), data.val.subset(data.val.has_text)
     encoder = fit_encoder(tr.texts, params, recipe)
     params = replace(params, vocab_size=encoder.size)
     if not (len(tr) and len(va)):
         logger.warning("no text rows in train or validation: the text branch stays untrained")
         return TextBranch(encoder, build_text_model(params), params)
-    result = fit_text_branch(
-        params, recipe, encoder.encode(tr.texts, params.seq_len), tr.labels,
-        encoder.encode(va.texts, params.seq_len), va.labels, on_epoch=on_epoch,
-        soft_targets=teacher_targets(params, recipe, tr),
-    )  # fmt: skip
-    return TextBranch(encoder, result.model, params, result.history)
+    x_train, x_val = (
+        encoder.encode(tr.texts, params.seq_len),
+        encoder.encode(va.texts, params.seq_len),
+    )
+    soft_targets = teacher_targets(params, recipe, tr)
+    model = build_text_model(params)
+    history: dict[str, list[float]] = {}
+    for m in range(params.text_members):  # one after the other, each from its own start
+        done = len(history.get("loss", []))  # epochs count on across members
+        result = fit_text_branch(
+            params, recipe, x_train, tr.labels, x_val, va.labels,
+            on_epoch=lambda epoch, logs, done=done: on_epoch(done + epoch, logs),
+            soft_targets=soft_targets,
+        )  # fmt: skip
+        member = model if params.text_members == 1 else model.get_layer(f"text_member_{m}")
+        member.set_weights(result.model.get_weights())
+        for key, values in result.history.items():
+            history.setdefault(key, []).extend(values)
+    return TextBranch(encoder, model, params, history)
 
 
 def teacher_targets(

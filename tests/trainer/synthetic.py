@@ -25,7 +25,8 @@ TINY_PARAMS = ModelParams(
     vocab_size=120, seq_len=12, embed_dim=16, gru_units=8, text_dropout=0.1,
     image_size=32,
 )  # fmt: skip
-"""Tiny sizes; the image branch as new versions have it (framed product, pooled, linear)."""
+"""Tiny sizes; both branches as new versions have them (two text members; framed product,
+pooled, linear)."""
 TINY_RECIPE = TrainingRecipe(min_count=1, warmup_fraction=0.0)
 """Every word counts on tiny data, and a few epochs leave no room for a warm-up."""
 

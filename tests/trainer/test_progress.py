@@ -66,7 +66,8 @@ def test_bootstrap_draws_bars_on_a_terminal_and_keeps_stdout_json(
     assert result["version"] == "v1"
     shown = stderr.getvalue()
     if terminal:
-        assert "text epochs" in shown and "2/2" in shown and "image epochs" in shown
+        # The text bar counts both members' epochs: two of two.
+        assert "text epochs" in shown and "4/4" in shown and "image epochs" in shown
         assert "importing" in shown
     else:
         assert "epochs" not in shown and "importing" not in shown
