@@ -158,6 +158,8 @@ def resolve(
     }
     recipe_values = {k: v for k, v in saved.items() if k in RECIPE_KEYS}
     param_values = {k: v for k, v in tuned.get("model_params", {}).items() if k in PARAM_KEYS}
+    if "model_params" in tuned:  # files saved before text members existed tuned one member
+        param_values.setdefault("text_members", 1)
     recipe_values.update({k: v for k, v in overrides.items() if k in RECIPE_KEYS})
     param_values.update({k: v for k, v in overrides.items() if k in PARAM_KEYS})
     try:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import optuna
 
 from common.db import init_db, session_factory
@@ -33,3 +35,16 @@ def test_tune_keeps_its_study_in_the_database_and_saves_the_next_defaults(settin
     # An explicit override still beats the tuned default.
     assert recipe.resolve(settings.tuned_params_path, {"embed_dim": 7})[1].embed_dim == 7
     assert chosen.min_count == 1  # recipe fields are saved with the tuned defaults too
+
+
+def test_tuned_defaults_saved_before_text_members_keep_one_member(tmp_path):
+    """Their epochs were tuned for one BiGRU: read as each member's, they would double."""
+    tuned = tmp_path / "tuned.json"
+    recipe.save_tuned(tuned, recipe.TrainingRecipe(epochs=12), synthetic.TINY_PARAMS, {})
+    assert recipe.resolve(tuned)[1].text_members == synthetic.TINY_PARAMS.text_members == 2
+    saved = json.loads(tuned.read_text())
+    del saved["model_params"]["text_members"]  # what earlier releases saved
+    tuned.write_text(json.dumps(saved))
+    chosen, params = recipe.resolve(tuned)
+    assert (chosen.epochs, params.text_members) == (12, 1)
+    assert recipe.resolve(tuned, {"text_members": 3})[1].text_members == 3
