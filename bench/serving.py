@@ -160,7 +160,7 @@ def export_full_version(models_dir: Path) -> None:
     items = [ProductInput(clean_text(TITLES[i % len(TITLES)]), images[64 + i]) for i in range(32)]
     labels = np.arange(len(items)) % params.num_classes
     backbone = cached_backbone(models_dir / "backbones", params, vgg16_weights(), images[:64])
-    export_version(path, version, backbone, GateSet(items, labels), calibration_photos=64)
+    export_version(path, version, backbone, GateSet(items, labels))
 
 
 def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]

@@ -99,7 +99,7 @@ def tiny_export(path: Path, version: object) -> dict[str, object]:
     labels = rng.integers(0, 27, len(items))
     params = version.params  # type: ignore[attr-defined]
     backbone = cached_backbone(path.parent / "backbones", params, "random", photos[16:])
-    return export_version(path, version, backbone, GateSet(items, labels), calibration_photos=8)  # type: ignore[arg-type]
+    return export_version(path, version, backbone, GateSet(items, labels))  # type: ignore[arg-type]
 
 
 def noisy_jpeg(size: int = 300, seed: int = 0) -> bytes:

@@ -64,6 +64,8 @@ class Backbone:
 
     fp32: Path
     int8: Path | None
+    calibration_photos: int
+    """Photos the int8 file's ranges were measured on (0 without one)."""
     built: bool
     """Whether this call converted it (False: it came from the cache)."""
 
@@ -98,7 +100,9 @@ def cached_backbone(
     os.utime(target)  # the newest used is the last evicted
     _evict(root, keep=target)
     int8 = target / INT8_FILE
-    return Backbone(target / FP32_FILE, int8 if int8.is_file() else None, built)
+    if not int8.is_file():
+        return Backbone(target / FP32_FILE, None, 0, built)
+    return Backbone(target / FP32_FILE, int8, len(calibration), built)
 
 
 def _key(params: ModelParams, weights: Path | str | None, calibration: np.ndarray) -> str:

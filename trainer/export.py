@@ -56,12 +56,10 @@ def export_version(
     backbone: Backbone,
     gate_set: GateSet,
     engine: str = "openvino",
-    calibration_photos: int = 0,
 ) -> dict[str, Any]:
     """Add the ONNX files of ``version`` to its directory ``path``; the export record.
 
-    ``backbone``: the frozen part's files (``trainer.backbone.cached_backbone``),
-    whose int8 file was calibrated on ``calibration_photos`` training photos;
+    ``backbone``: the frozen part's files (``trainer.backbone.cached_backbone``);
     ``engine`` runs the image files for the gate, as it will in the workers. Workers
     take a version as exported once ``serving.json`` exists, so it is written last.
     """
@@ -88,7 +86,7 @@ def export_version(
         "runtimes": scores,
         "int8": gate | {"agreement": scores["agreement"]},
         "engine": engine,
-        "calibration_photos": calibration_photos if backbone.int8 else 0,
+        "calibration_photos": backbone.calibration_photos,
         "backbone": {"name": backbone.fp32.parent.name, "converted": backbone.built},
         "opset": OPSET,
         "sizes_mb": sizes,

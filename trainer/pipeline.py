@@ -413,9 +413,7 @@ def export_for_serving(
         ],
         ex.labels,
     )
-    return export.export_version(
-        path, version, backbone, gate_set, settings.image_engine, len(calibration)
-    )
+    return export.export_version(path, version, backbone, gate_set, settings.image_engine)
 
 
 def export_existing(ctx: TrainerContext, path: Path) -> dict[str, Any]:
