@@ -125,3 +125,12 @@ def split(examples: Examples) -> dict[str, Examples]:
     """``{"train": ..., "val": ..., "eval": ...}`` by ``split_of``."""
     names = np.array([split_of(p) for p in examples.productids])
     return {name: examples.subset(names == name) for name in (TRAIN, VAL, EVAL)}
+
+
+def member_folds(productids: list[str], folds: int) -> np.ndarray:
+    """Each product's fold in ``0 .. folds - 1``: sizes differ by one at most, and a
+    product's fold is fixed by its id (a fourth hash), whatever the seed."""
+    order = sorted(range(len(productids)), key=lambda i: stable_fraction(productids[i], "fold"))
+    assigned = np.empty(len(productids), dtype=np.int64)
+    assigned[order] = np.arange(len(productids)) % folds
+    return assigned

@@ -99,6 +99,9 @@ class TextBranch:
     model: Any
     params: ModelParams  # with the vocabulary size the encoder ended up with
     history: dict[str, list[float]] = field(default_factory=dict)
+    val_probs: np.ndarray | None = None
+    """(len(val), classes): each validation text's probabilities from members that did not
+    train on it (zeros for rows without text); None when the branch is untrained."""
 
 
 @dataclass
@@ -173,8 +176,7 @@ def train(
             "candidate", text.params, text.encoder, text.model, image.head, DEFAULT_TEXT_WEIGHT
         )
         report_progress("fusion", None, {})
-        val_probs = branch_probs(version, data.val, image.cache)
-        pairs = choose_fusion_weight(version, data.val, *val_probs)
+        pairs = choose_fusion_weight(version, data.val, *held_out_probs(version, data, text, image))
         report_progress("evaluate", None, {})
         scores = evaluate_candidate(ctx.settings, version, data, image.cache, pairs)
         production_f1 = scores["compared_with"]["f1_weighted"]
@@ -243,9 +245,20 @@ def train_text_branch(
     data: TrainingData, params: ModelParams, recipe: TrainingRecipe, on_epoch: EpochCallback
 ) -> TextBranch:
     """The vocabulary and the BiGRU members, trained on rows with text (untrained when there
-    are none). The members share the vocabulary and the teacher, and differ by their start."""
+    are none), cross-fitted on the validation texts.
+
+    The validation texts are cut into one fold a member (``dataset.member_folds``):
+    member m stops early on fold m and trains on the training texts plus the other
+    folds, with a teacher of its own fitted on the same texts. So every validation
+    text trains all members but one, and the one that never saw it gives its
+    out-of-fold probabilities (``TextBranch.val_probs``), on which the fusion weight
+    is chosen. One member trains on the training texts alone, as do all when there
+    are fewer validation texts than members.
+    """
     tr, va = data.train.subset(data.train.has_text), data.val.subset(data.val.has_text)
-    encoder = fit_encoder(tr.texts, params, recipe)
+    members = params.text_members
+    folds = dataset.member_folds(va.productids, members) if 1 < members <= len(va) else None
+    encoder = fit_encoder(tr.texts + (va.texts if folds is not None else []), params, recipe)
     params = replace(params, vocab_size=encoder.size)
     if not (len(tr) and len(va)):
         logger.warning("no text rows in train or validation: the text branch stays untrained")
@@ -254,38 +267,47 @@ def train_text_branch(
         encoder.encode(tr.texts, params.seq_len),
         encoder.encode(va.texts, params.seq_len),
     )
-    soft_targets = teacher_targets(params, recipe, tr)
     model = build_text_model(params)
+    out_of_fold = np.zeros((len(data.val), params.num_classes), np.float32)
+    val_text_rows = np.flatnonzero(data.val.has_text)
     history: dict[str, list[float]] = {}
-    for m in range(params.text_members):  # one after the other, each from its own start
+    for m in range(members):  # one after the other, each from its own start
+        held = folds == m if folds is not None else np.ones(len(va), dtype=bool)
+        texts = tr.texts + [t for t, h in zip(va.texts, held, strict=True) if not h]
+        x_fit = np.concatenate([x_train, x_val[~held]])
+        y_fit = np.concatenate([tr.labels, va.labels[~held]])
         done = len(history.get("loss", []))  # epochs count on across members
         result = fit_text_branch(
-            params, recipe, x_train, tr.labels, x_val, va.labels,
+            params, recipe, x_fit, y_fit, x_val[held], va.labels[held],
             on_epoch=lambda epoch, logs, done=done: on_epoch(done + epoch, logs),
-            soft_targets=soft_targets,
+            soft_targets=teacher_targets(params, recipe, texts, y_fit),
         )  # fmt: skip
-        member = model if params.text_members == 1 else model.get_layer(f"text_member_{m}")
+        member = model if members == 1 else model.get_layer(f"text_member_{m}")
         member.set_weights(result.model.get_weights())
+        if folds is not None:
+            out_of_fold[val_text_rows[held]] = predict_token_ids(result.model, x_val[held])
         for key, values in result.history.items():
             history.setdefault(key, []).extend(values)
-    return TextBranch(encoder, model, params, history)
+    if folds is None:  # no member trained on a validation text: the branch answers them all
+        out_of_fold[val_text_rows] = predict_token_ids(model, x_val)
+    return TextBranch(encoder, model, params, history, out_of_fold)
 
 
 def teacher_targets(
-    params: ModelParams, recipe: TrainingRecipe, tr: dataset.Examples
+    params: ModelParams, recipe: TrainingRecipe, texts: list[str], labels: np.ndarray
 ) -> np.ndarray | None:
-    """Out-of-fold TF-IDF teacher probabilities for the text rows ``tr``, when distilling.
+    """Out-of-fold TF-IDF teacher probabilities for the training ``texts``, when distilling.
 
     None when ``recipe.distill_weight`` is 0, or when some class has a single text
     (out-of-fold scores need two per class): the branch then learns from labels alone.
     """
     if recipe.distill_weight <= 0:
         return None
-    counts = np.bincount(tr.labels)
+    counts = np.bincount(labels)
     if counts[counts > 0].min() < 2:
         logger.warning("a class has a single training text: no teacher, labels alone")
         return None
-    return text_teacher_targets(tr.texts, tr.labels, params.num_classes, recipe.teacher_temperature)
+    return text_teacher_targets(texts, labels, params.num_classes, recipe.teacher_temperature)
 
 
 def train_image_branch(
@@ -313,6 +335,15 @@ def train_image_branch(
         cache.features(va.image_hashes), va.labels, on_epoch=on_epoch, f_train_flipped=flipped,
     )  # fmt: skip
     return ImageBranch(result.model, cache, computed, result.history)
+
+
+def held_out_probs(
+    version: ModelVersion, data: TrainingData, text: TextBranch, image: ImageBranch
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each branch's probabilities on the validation rows (``branch_probs``), the text
+    branch's from the members that did not train on them (``TextBranch.val_probs``)."""
+    p_text, p_image = branch_probs(version, data.val, image.cache)
+    return (p_text if text.val_probs is None else text.val_probs), p_image
 
 
 def choose_fusion_weight(

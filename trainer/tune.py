@@ -131,7 +131,7 @@ def _score(
     version = ModelVersion(
         "trial", text.params, text.encoder, text.model, image.head, pipeline.DEFAULT_TEXT_WEIGHT
     )
-    p_text, p_image = pipeline.branch_probs(version, data.val, image.cache)
+    p_text, p_image = pipeline.held_out_probs(version, data, text, image)  # never trained on
     pipeline.choose_fusion_weight(version, data.val, p_text, p_image)
     fused = pipeline.fused_probs(version, data.val, p_text, p_image)
     return float(f1_score(data.val.labels, np.argmax(fused, axis=1), average="weighted"))
