@@ -12,7 +12,11 @@ products themselves (what no rule can beat). Each number is the mean gain, in
 weighted F1 points, over the better branch alone on the scored products. (The
 pairs include the 57 products' own photos, each paired with 30 texts of its
 class, its own text among them about a third of the time: a draw that scores one of
-them gives "pairs" a glimpse of it.)
+them gives "pairs" a glimpse of it.) A version whose text members trained on the
+validation texts (cross-fitted, the default for two members or more) answers them
+in-sample here, not as training chose its weight: study versions whose text branch
+never trained on them (one member, ``text_members: 1`` in the tuned defaults, or
+versions from before cross-fitting, as in bench/results/fusion_weight.json).
 
     VAR_DIR=var/eval python -m bench.fusion_weight --version v1 v2 v3 [--data DIR] [--draws 200]
 

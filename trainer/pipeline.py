@@ -342,8 +342,8 @@ def held_out_probs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each branch's probabilities on the validation rows (``branch_probs``), the text
     branch's from the members that did not train on them (``TextBranch.val_probs``)."""
-    p_text, p_image = branch_probs(version, data.val, image.cache)
-    return (p_text if text.val_probs is None else text.val_probs), p_image
+    p_text = text_probs(version, data.val) if text.val_probs is None else text.val_probs
+    return p_text, image_probs(version, data.val, image.cache)
 
 
 def choose_fusion_weight(
@@ -529,18 +529,29 @@ def branch_probs(
     The same arithmetic as ``Predictor``: encoder ids -> text model; image -> VGG16 -> head,
     with the VGG16 part read from the cache (the cache holds exactly that base's output).
     """
-    k = version.params.num_classes
-    p_text, p_image = np.zeros((len(ex), k), np.float32), np.zeros((len(ex), k), np.float32)
-    t, i = ex.has_text, ex.has_image
+    return text_probs(version, ex), image_probs(version, ex, cache)
+
+
+def text_probs(version: ModelVersion, ex: dataset.Examples) -> np.ndarray:
+    """The text branch's half of ``branch_probs``."""
+    p_text = np.zeros((len(ex), version.params.num_classes), np.float32)
+    t = ex.has_text
     if t.any():
         ids = version.encoder.encode(
             [x for x, m in zip(ex.texts, t, strict=True) if m], version.params.seq_len
         )
         p_text[t] = predict_token_ids(version.text_model, ids)  # padding is masked: same result
+    return p_text
+
+
+def image_probs(version: ModelVersion, ex: dataset.Examples, cache: FeatureCache) -> np.ndarray:
+    """The image branch's half of ``branch_probs``."""
+    p_image = np.zeros((len(ex), version.params.num_classes), np.float32)
+    i = ex.has_image
     if i.any():
         feats = cache.features([h for h in ex.image_hashes if h is not None])
         p_image[i] = _predict(version.image_head, feats)
-    return p_text, p_image
+    return p_image
 
 
 def fused_probs(
