@@ -40,15 +40,13 @@ import keras  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 from bench.serving import RESULTS, SHARED  # noqa: E402
-from common.categories import CODES  # noqa: E402
+from common.categories import CLASS_INDEX  # noqa: E402
 from common.settings import load_settings  # noqa: E402
 from model_service.preprocessing import clean_text  # noqa: E402
 from trainer import pipeline  # noqa: E402
 from trainer.context import build_context  # noqa: E402
 from trainer.fit import predict_token_ids  # noqa: E402
 from trainer.recipe import resolve  # noqa: E402
-
-_INDEX = {code: i for i, code in enumerate(CODES)}
 
 
 def parse_variant(text: str) -> dict[str, Any]:
@@ -72,7 +70,7 @@ def reported_texts(data: Path, split: str) -> tuple[list[str], np.ndarray]:
     frame = frame[frame.split == split]
     texts = [clean_text(d, s) for d, s in zip(frame.designation, frame.description, strict=True)]
     keep = [i for i, t in enumerate(texts) if t]
-    labels = np.array([_INDEX[int(frame.prdtypecode.iloc[i])] for i in keep], dtype=np.int64)
+    labels = np.array([CLASS_INDEX[int(frame.prdtypecode.iloc[i])] for i in keep], dtype=np.int64)
     return [texts[i] for i in keep], labels
 
 

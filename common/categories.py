@@ -33,6 +33,9 @@ CATEGORIES: dict[int, str] = {
 CODES: tuple[int, ...] = tuple(sorted(CATEGORIES))
 """Class order of every model: index i of a probability vector is CODES[i]."""
 
+CLASS_INDEX: dict[int, int] = {code: i for i, code in enumerate(CODES)}
+"""Code -> its index in ``CODES`` (a label's position in a probability vector)."""
+
 
 def name_of(code: int) -> str:
     """The display name of a product-type code."""

@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.categories import CODES
+from common.categories import CLASS_INDEX
 from common.orm import Product
 from model_service.preprocessing import clean_text
 
@@ -23,7 +23,6 @@ VAL_FRACTION = 0.15
 """Share of the non-evaluation products used for early stopping and the fusion weight."""
 
 TRAIN, VAL, EVAL = "train", "val", "eval"
-_INDEX = {code: i for i, code in enumerate(CODES)}
 
 
 def stable_fraction(productid: str, salt: str) -> float:
@@ -93,7 +92,7 @@ def load_examples(session: Session) -> Examples:
         productids=[r.productid for r in rows],
         texts=[clean_text(r.designation, r.description) for r in rows],
         image_hashes=[r.image_hash for r in rows],
-        labels=np.array([_INDEX[r.prdtypecode] for r in rows], dtype=np.int64),
+        labels=np.array([CLASS_INDEX[r.prdtypecode] for r in rows], dtype=np.int64),
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from common import model_store
-from common.categories import CODES
+from common.categories import CLASS_INDEX
 from common.settings import Settings
 from model_service import runtime as served_runtime
 from model_service.fusion import FusedPredictor, ProductInput
@@ -26,8 +26,6 @@ from trainer import layouts, metrics
 from trainer.errors import NoModel
 
 logger = logging.getLogger(__name__)
-
-_INDEX = {code: i for i, code in enumerate(CODES)}
 
 
 def resolve_version(settings: Settings, version: str | None) -> Path:
@@ -91,7 +89,7 @@ def evaluate_directory(
             rejected[row.reason] = rejected.get(row.reason, 0) + 1
             continue
         items.append(ProductInput(row.text, row.image))
-        labels.append(_INDEX[row.code])
+        labels.append(CLASS_INDEX[row.code])
     logger.info(
         "evaluating %s on %d products of %s (%s), %d rows skipped",
         predictor.name,
