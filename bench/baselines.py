@@ -56,10 +56,16 @@ def _scores(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     }
 
 
-def _text_splits(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def text_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a ``products.csv`` frame that have text, with it cleaned as the
+    importer cleans it (column ``text``)."""
     text = [clean_text(d, s) for d, s in zip(frame.designation, frame.description, strict=True)]
     frame = frame.assign(text=text)
-    frame = frame[frame.text != ""]
+    return frame[frame.text != ""]
+
+
+def _text_splits(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frame = text_rows(frame)
     return frame[frame.split == "train"], frame[frame.split == "val"]
 
 

@@ -39,10 +39,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
+from bench.baselines import text_rows  # noqa: E402
 from bench.serving import RESULTS, SHARED  # noqa: E402
 from common.categories import CLASS_INDEX  # noqa: E402
 from common.settings import load_settings  # noqa: E402
-from model_service.preprocessing import clean_text  # noqa: E402
 from trainer import pipeline  # noqa: E402
 from trainer.context import build_context  # noqa: E402
 from trainer.fit import predict_token_ids  # noqa: E402
@@ -67,11 +67,9 @@ def parse_variant(text: str) -> dict[str, Any]:
 def reported_texts(data: Path, split: str) -> tuple[list[str], np.ndarray]:
     """Texts and label indices of ``split``'s rows with text, as the importer cleans them."""
     frame = pd.read_csv(data / "products.csv", dtype=str, keep_default_na=False)
-    frame = frame[frame.split == split]
-    texts = [clean_text(d, s) for d, s in zip(frame.designation, frame.description, strict=True)]
-    keep = [i for i, t in enumerate(texts) if t]
-    labels = np.array([CLASS_INDEX[int(frame.prdtypecode.iloc[i])] for i in keep], dtype=np.int64)
-    return [texts[i] for i in keep], labels
+    rows = text_rows(frame[frame.split == split])
+    labels = np.array([CLASS_INDEX[int(code)] for code in rows.prdtypecode], dtype=np.int64)
+    return list(rows.text), labels
 
 
 def weighted_f1(labels: np.ndarray, probs: np.ndarray) -> float:
