@@ -37,13 +37,12 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
 
 from bench.baselines import text_rows  # noqa: E402
 from bench.serving import RESULTS, SHARED  # noqa: E402
 from common.categories import CLASS_INDEX  # noqa: E402
 from common.settings import load_settings  # noqa: E402
-from trainer import pipeline  # noqa: E402
+from trainer import metrics, pipeline  # noqa: E402
 from trainer.context import build_context  # noqa: E402
 from trainer.fit import predict_token_ids  # noqa: E402
 from trainer.recipe import resolve  # noqa: E402
@@ -73,7 +72,7 @@ def reported_texts(data: Path, split: str) -> tuple[list[str], np.ndarray]:
 
 
 def weighted_f1(labels: np.ndarray, probs: np.ndarray) -> float:
-    return round(float(f1_score(labels, probs.argmax(axis=1), average="weighted")), 4)
+    return round(metrics.scores(labels, probs.argmax(axis=1), detail=False)["f1_weighted"], 4)
 
 
 def run_variant(

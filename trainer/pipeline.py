@@ -350,8 +350,8 @@ def choose_fusion_weight(
     version: ModelVersion, val: dataset.Examples, p_text: np.ndarray, p_image: np.ndarray
 ) -> int:
     """Set ``version.text_weight`` on pairs of a validation photo and a validation text of
-    its class (``same_class_pairs``), from each branch's ``branch_probs`` on ``val``; how
-    many pairs."""
+    its class (``same_class_pairs``), from each branch's probabilities on ``val``
+    (``held_out_probs``); how many pairs."""
     text_rows, image_rows = same_class_pairs(val.has_text, val.has_image, val.labels)
     if len(text_rows):
         version.text_weight = choose_text_weight(
