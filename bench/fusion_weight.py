@@ -1,7 +1,7 @@
 """How much of fusion's gain a weight chosen on a few products keeps.
 
 Training chooses ``w`` on pairs of a validation photo and validation texts of its
-class (``trainer.fit.same_class_pairs``: thousands of pairs from the 141 photos and
+class (``trainer.fit_fusion.same_class_pairs``: thousands of pairs from the 141 photos and
 1,710 texts of the shared data's validation rows), one number per version:
 "pairs" below. The rule before it chose on the validation products that have both
 modalities (57): "chosen". For that one, they are pooled with the products with
@@ -46,8 +46,8 @@ from common.settings import load_settings  # noqa: E402
 from model_service.model import build_vgg16_base  # noqa: E402
 from model_service.predictor import Predictor  # noqa: E402
 from model_service.version import load_version  # noqa: E402
-from trainer import dataset, layouts, pipeline  # noqa: E402
-from trainer.fit import (  # noqa: E402
+from trainer import dataset, layouts, scoring  # noqa: E402
+from trainer.fit_fusion import (  # noqa: E402
     WEIGHT_GRID,
     choose_text_weight,
     same_class_pairs,
@@ -111,8 +111,8 @@ def main() -> None:
         _, rows, _ = layouts.read_products(args.data, args.split, settings.max_image_pixels, size)
         products = [r for r in rows if isinstance(r, layouts.Product)]
         both = [r for r in products if r.text and r.image is not None]
-        val_text, val_image = pipeline.branch_probs(
-            version, validation, pipeline.feature_cache(settings, version.params)
+        val_text, val_image = scoring.branch_probs(
+            version, validation, scoring.feature_cache(settings, version.params)
         )
         text_rows, image_rows = same_class_pairs(
             validation.has_text, validation.has_image, validation.labels

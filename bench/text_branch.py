@@ -44,7 +44,7 @@ from common.categories import CLASS_INDEX  # noqa: E402
 from common.settings import load_settings  # noqa: E402
 from trainer import metrics, pipeline  # noqa: E402
 from trainer.context import build_context  # noqa: E402
-from trainer.fit import predict_token_ids  # noqa: E402
+from trainer.fit_loop import predict_token_ids  # noqa: E402
 from trainer.recipe import resolve  # noqa: E402
 
 

@@ -30,31 +30,19 @@ from common.image_store import ImageStore
 from common.orm import BATCH_DONE, IngestionBatch, ModelVersionRecord, Product
 from common.settings import ROOT, Settings
 from model_service.fusion import ProductInput
-from model_service.fusion import fuse as fuse_one
-from model_service.model import (
-    ModelParams,
-    build_image_features,
-    build_image_head,
-    build_text_model,
-    build_vgg16_base,
-)
+from model_service.model import ModelParams, build_image_head, build_text_model
 from model_service.preprocessing import load_image
 from model_service.version import ModelVersion, load_version, save_version
-from trainer import dataset, metrics, report
+from trainer import dataset, metrics, report, tracking
 from trainer.context import TrainerContext
 from trainer.errors import NoTrainingData
-from trainer.features import FeatureCache, weights_tag
-from trainer.fit import (
-    EpochCallback,
-    choose_text_weight,
-    fit_encoder,
-    fit_image_head,
-    fit_text_branch,
-    predict_token_ids,
-    same_class_pairs,
-    text_teacher_targets,
-)
+from trainer.features import FeatureCache
+from trainer.fit_fusion import choose_text_weight, same_class_pairs
+from trainer.fit_image import fit_image_head
+from trainer.fit_loop import EpochCallback, predict_token_ids
+from trainer.fit_text import fit_encoder, fit_text_branch, text_teacher_targets
 from trainer.recipe import TrainingRecipe
+from trainer.scoring import evaluate_examples, feature_cache, image_probs, text_probs
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +151,7 @@ def train(
     data = load_data(ctx, request)
     staging = Path(tempfile.mkdtemp(dir=_ensure(ctx.settings.models_path), prefix=".staging-"))
     try:
-        tb = _TensorBoard(staging / "tensorboard")
+        tb = tracking.TensorBoardLog(staging / "tensorboard")
         report_progress("text_encoder", None, {})
         text = train_text_branch(data, params, recipe, _epoch_hook("text", report_progress, tb))
         report_progress("features", None, {})
@@ -204,7 +192,7 @@ def train(
             promote_now, decision = False, "not promoted: workers cannot serve it (export failed)"
     write_metrics(path, scores)
     register_and_promote(ctx, version, recipe, scores, provenance, seconds, promote_now, decision)
-    _log_mlflow(ctx.settings, version.name, version.params, recipe, scores, path)
+    tracking.log_to_mlflow(ctx.settings, version.name, version.params, recipe, scores, path)
     report_progress("done", None, metrics.short(scores))
     return TrainResult(
         version.name, path, scores, promote_now, decision, production_f1, time.monotonic() - started
@@ -340,7 +328,7 @@ def train_image_branch(
 def held_out_probs(
     version: ModelVersion, data: TrainingData, text: TextBranch, image: ImageBranch
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each branch's probabilities on the validation rows (``branch_probs``), the text
+    """Each branch's probabilities on the validation rows (``scoring.branch_probs``), the text
     branch's from the members that did not train on them (``TextBranch.val_probs``)."""
     p_text = text_probs(version, data.val) if text.val_probs is None else text.val_probs
     return p_text, image_probs(version, data.val, image.cache)
@@ -510,84 +498,6 @@ def _seed(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def feature_cache(settings: Settings, params: ModelParams) -> FeatureCache:
-    """The cache on the model volume of the VGG16 features that ``params``' image head reads."""
-    size, kind = params.image_size, params.image_features
-    return FeatureCache(
-        settings.features_path, ImageStore(settings.images_path),
-        lambda: build_image_features(build_vgg16_base(settings.vgg16_weights, size), kind), size,
-        weights_tag(settings.vgg16_weights), max_pixels=settings.max_image_pixels, kind=kind,
-        framing=params.image_framing,
-    )  # fmt: skip
-
-
-def branch_probs(
-    version: ModelVersion, ex: dataset.Examples, cache: FeatureCache
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each branch's (n, 27) probabilities for every row (zeros where the modality is absent).
-
-    The same arithmetic as ``Predictor``: encoder ids -> text model; image -> VGG16 -> head,
-    with the VGG16 part read from the cache (the cache holds exactly that base's output).
-    """
-    return text_probs(version, ex), image_probs(version, ex, cache)
-
-
-def text_probs(version: ModelVersion, ex: dataset.Examples) -> np.ndarray:
-    """The text branch's half of ``branch_probs``."""
-    p_text = np.zeros((len(ex), version.params.num_classes), np.float32)
-    t = ex.has_text
-    if t.any():
-        ids = version.encoder.encode(
-            [x for x, m in zip(ex.texts, t, strict=True) if m], version.params.seq_len
-        )
-        p_text[t] = predict_token_ids(version.text_model, ids)  # padding is masked: same result
-    return p_text
-
-
-def image_probs(version: ModelVersion, ex: dataset.Examples, cache: FeatureCache) -> np.ndarray:
-    """The image branch's half of ``branch_probs``."""
-    p_image = np.zeros((len(ex), version.params.num_classes), np.float32)
-    i = ex.has_image
-    if i.any():
-        feats = cache.features([h for h in ex.image_hashes if h is not None])
-        p_image[i] = _predict(version.image_head, feats)
-    return p_image
-
-
-def fused_probs(
-    version: ModelVersion, ex: dataset.Examples, p_text: np.ndarray, p_image: np.ndarray
-) -> np.ndarray:
-    """Per-product fusion with ``model_service.model.fuse``, exactly as served."""
-    t, i = ex.has_text, ex.has_image
-    return (
-        np.stack(
-            [
-                fuse_one(
-                    p_text[n] if t[n] else None, p_image[n] if i[n] else None, version.text_weight
-                )
-                for n in range(len(ex))
-            ]
-        )
-        if len(ex)
-        else np.zeros((0, version.params.num_classes), np.float32)
-    )
-
-
-def evaluate_examples(
-    version: ModelVersion, ex: dataset.Examples, cache: FeatureCache
-) -> dict[str, Any]:
-    """Full metrics of ``version`` on ``ex`` (fused, per modality, each branch alone)."""
-    p_text, p_image = branch_probs(version, ex, cache)
-    fused = fused_probs(version, ex, p_text, p_image)
-    return metrics.evaluation(ex.labels, fused, ex.has_text, ex.has_image, p_text, p_image)
-
-
-def _predict(model: Any, x: np.ndarray, batch: int = 512) -> np.ndarray:
-    return np.concatenate(
-        [np.asarray(model(x[s : s + batch], training=False)) for s in range(0, len(x), batch)]
-    )
-
-
 def _recent_only(
     ctx: TrainerContext, train_ex: dataset.Examples, replay: int
 ) -> tuple[dataset.Examples, dict[str, Any]]:
@@ -657,65 +567,9 @@ def _ensure(path: Path) -> Path:
     return path
 
 
-class _TensorBoard:
-    """Per-branch scalar event files, written as the epochs end."""
-
-    def __init__(self, logdir: Path) -> None:
-        self.logdir = logdir
-        self.writers: dict[str, Any] = {}
-
-    def write(self, branch: str, epoch: int, values: dict[str, float]) -> None:
-        import tensorflow as tf
-
-        if branch not in self.writers:
-            self.writers[branch] = tf.summary.create_file_writer(str(self.logdir / branch))
-        with self.writers[branch].as_default():
-            for key, value in values.items():
-                tf.summary.scalar(key, value, step=epoch + 1)
-        self.writers[branch].flush()
-
-    def close(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
-
-
-def _epoch_hook(branch: str, progress: Progress, tb: _TensorBoard) -> EpochCallback:
+def _epoch_hook(branch: str, progress: Progress, tb: tracking.TensorBoardLog) -> EpochCallback:
     def on_epoch(epoch: int, values: dict[str, float]) -> None:
         tb.write(branch, epoch, values)
         progress(f"train_{branch}", epoch + 1, values)
 
     return on_epoch
-
-
-def _log_mlflow(
-    settings: Settings,
-    name: str,
-    params: ModelParams,
-    recipe: TrainingRecipe,
-    scores: dict[str, Any],
-    path: Path,
-) -> None:
-    """Also log the run to MLflow when MLFLOW_TRACKING_URI is set (optional extra)."""
-    if not settings.mlflow_tracking_uri:
-        return
-    try:
-        import mlflow
-    except ImportError:
-        logger.warning(
-            "MLFLOW_TRACKING_URI is set but mlflow is not installed "
-            "(pip install 'shelfwise[mlflow]'): run not logged"
-        )
-        return
-    try:
-        mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
-        mlflow.set_experiment("shelfwise")
-        with mlflow.start_run(run_name=name):
-            mlflow.log_params(params.to_dict() | recipe.to_dict())
-            mlflow.log_metrics({k: float(v) for k, v in metrics.summary(scores).items()})
-            for modality, values in scores.get("by_modality", {}).items():
-                mlflow.log_metrics(
-                    {f"{modality}_{k}": float(v) for k, v in metrics.summary(values).items()}
-                )
-            mlflow.log_artifacts(str(path), artifact_path=name)
-    except Exception:  # tracking is a side channel: never fail a finished training for it
-        logger.exception("MLflow logging failed for %s", name)

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class LoopRecipe:
-    """One branch's training loop (see ``trainer.fit.fit_loop``)."""
+    """One branch's training loop (see ``trainer.fit_loop.fit_loop``)."""
 
     epochs: int
     batch_size: int
@@ -54,7 +54,7 @@ class TrainingRecipe:
     # cosine schedule peaks late: a short patience stops on a dip, long before the best epoch.
     patience: int = 6
     min_count: int = 2  # words seen once are split into subword pieces instead
-    embedding_init: str = "lsa"  # or "random"; see trainer.fit.text_embedding_init
+    embedding_init: str = "lsa"  # or "random"; see trainer.fit_text.text_embedding_init
     token_dropout: float = 0.1  # share of training tokens hidden as "unknown" each batch
     text_label_smoothing: float = 0.1
     text_class_weight_power: float = 1.0
@@ -66,7 +66,7 @@ class TrainingRecipe:
     # the fields below, only the chosen head's own field, the class weights (the
     # regression's; the discriminant gives every class the same prior) and the mirrored
     # photos apply to it.
-    image_linear_head: str = "lda"  # or "logistic": see trainer.fit.fit_linear_head
+    image_linear_head: str = "lda"  # or "logistic": see trainer.fit_image.fit_linear_head
     image_linear_c: float = 0.003  # the regression's inverse L2 strength, chosen by CV
     image_lda_shrinkage: float = 0.9  # the discriminant's covariance shrinkage, chosen by CV
     image_epochs: int = 40

@@ -18,7 +18,7 @@ from sklearn.metrics import f1_score
 from common.settings import Settings
 from model_service.model import ModelParams
 from model_service.version import ModelVersion
-from trainer import pipeline
+from trainer import pipeline, scoring
 from trainer.context import TrainerContext
 from trainer.recipe import TrainingRecipe, resolve, save_tuned
 
@@ -133,5 +133,5 @@ def _score(
     )
     p_text, p_image = pipeline.held_out_probs(version, data, text, image)  # never trained on
     pipeline.choose_fusion_weight(version, data.val, p_text, p_image)
-    fused = pipeline.fused_probs(version, data.val, p_text, p_image)
+    fused = scoring.fused_probs(version, data.val, p_text, p_image)
     return float(f1_score(data.val.labels, np.argmax(fused, axis=1), average="weighted"))

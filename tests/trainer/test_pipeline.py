@@ -19,7 +19,7 @@ from model_service.fusion import ProductInput
 from model_service.preprocessing import clean_text, load_image
 from tests.conftest import VGG16_WEIGHTS
 from tests.trainer import synthetic
-from trainer import dataset, pipeline
+from trainer import dataset, pipeline, scoring
 from trainer.context import build_context
 from trainer.evaluate import evaluate_directory, load_predictor
 from trainer.importer import import_directory
@@ -130,9 +130,9 @@ def test_evaluation_set_scores_match_the_serving_path(trained):
     keras_model = load_predictor(settings, result.path, "keras")
     with session_factory(init_db(settings))() as s:
         eval_ex = dataset.split(dataset.load_examples(s))[dataset.EVAL]
-    cache = pipeline.feature_cache(settings, synthetic.TINY_PARAMS)
-    p_text, p_image = pipeline.branch_probs(keras_model.version, eval_ex, cache)
-    ours = pipeline.fused_probs(keras_model.version, eval_ex, p_text, p_image)
+    cache = scoring.feature_cache(settings, synthetic.TINY_PARAMS)
+    p_text, p_image = scoring.branch_probs(keras_model.version, eval_ex, cache)
+    ours = scoring.fused_probs(keras_model.version, eval_ex, p_text, p_image)
     store = ImageStore(settings.images_path)
     items = [
         ProductInput(t, load_image(store.get(h), size=32) if h else None)

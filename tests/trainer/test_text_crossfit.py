@@ -15,7 +15,7 @@ from model_service.model import build_image_head  # noqa: E402
 from model_service.params import ModelParams  # noqa: E402
 from model_service.version import ModelVersion  # noqa: E402
 from trainer import dataset  # noqa: E402
-from trainer.fit import predict_token_ids  # noqa: E402
+from trainer.fit_loop import predict_token_ids  # noqa: E402
 from trainer.pipeline import ImageBranch, TrainingData, held_out_probs, train_text_branch  # noqa: E402
 from trainer.recipe import TrainingRecipe  # noqa: E402
 
@@ -56,7 +56,7 @@ def test_folds_are_balanced_and_fixed_by_the_product_ids() -> None:
 def test_each_member_trains_on_the_other_folds_and_answers_its_own(caplog) -> None:  # type: ignore[no-untyped-def]
     keras.utils.set_random_seed(0)
     data = _data(val_word="onlyinval")
-    with caplog.at_level(logging.INFO, logger="trainer.fit"):
+    with caplog.at_level(logging.INFO, logger="trainer.fit_loop"):
         branch = train_text_branch(data, PARAMS, RECIPE, lambda epoch, logs: None)
 
     val = data.val.subset(data.val.has_text)
@@ -89,7 +89,7 @@ def test_each_member_trains_on_the_other_folds_and_answers_its_own(caplog) -> No
 def test_one_member_trains_on_the_training_texts_alone(caplog) -> None:  # type: ignore[no-untyped-def]
     keras.utils.set_random_seed(0)
     data = _data(val_word="onlyinval")
-    with caplog.at_level(logging.INFO, logger="trainer.fit"):
+    with caplog.at_level(logging.INFO, logger="trainer.fit_loop"):
         branch = train_text_branch(
             data, replace(PARAMS, text_members=1), RECIPE, lambda epoch, logs: None
         )
@@ -108,6 +108,6 @@ def test_fewer_validation_texts_than_members_train_every_member_on_training_text
     data = _data()
     few = data.val.subset(np.arange(len(data.val)) < 3)  # two texts (the first row has none)
     data = replace(data, val=few)
-    with caplog.at_level(logging.INFO, logger="trainer.fit"):
+    with caplog.at_level(logging.INFO, logger="trainer.fit_loop"):
         train_text_branch(data, replace(PARAMS, text_members=3), RECIPE, lambda e, logs: None)
     assert _fit_sizes(caplog) == [(89, 2)] * 3
