@@ -57,11 +57,6 @@ def prediction_owner(job_id: str) -> str:
     return f"shelfwise:prediction-owner:{job_id}"
 
 
-def prediction_late(job_id: str) -> str:
-    """Set when /predict gave up waiting: the late answer still has to be recorded."""
-    return f"shelfwise:prediction-late:{job_id}"
-
-
 def login_failures(username: str) -> str:
     """Counter of failed logins for one username in the current window."""
     return f"shelfwise:login:user:{username}"

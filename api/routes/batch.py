@@ -90,13 +90,14 @@ def predict_batch() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, d
         [job.job_id for job in jobs.values()], svc.settings.predict_timeout_s
     )
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
-    if callback:  # after the wait: the collector must not take this request's answers
-        _track(svc, jobs, photos, items, user, batch_id, callback)
+    late = {i: job for i, job in jobs.items() if answers.get(job.job_id) is None}
+    # After the wait, so that the collector cannot take this request's answers: it delivers
+    # the callback, and records the answers that come after the request gave up.
+    _track(svc, jobs if callback else late, photos, items, user, batch_id, callback)
     for index, job in jobs.items():
         record = prediction_record(job, user, latency_ms) | photos[index]
         answer = answers.get(job.job_id)
         if answer is None:
-            svc.broker.mark_late(job.job_id)
             svc.predictions.append(record | {"status": "timeout"})
             items[index] |= {"status": "queued", "status_url": _prediction_url(job.job_id)}
             continue

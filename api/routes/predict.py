@@ -86,12 +86,13 @@ def predict() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[st
         body = {"prediction_id": job.job_id, "status": "queued", "status_url": status_url}
         return body, 202, {"Location": status_url, "Preference-Applied": "respond-async"}
     answer = svc.broker.wait(job.job_id, svc.settings.predict_timeout_s)
-    if callback:  # after the wait: the collector must not take this request's answer
+    # After the wait, so that the collector cannot take this request's answer: it delivers
+    # the callback, and records an answer that comes after the request gave up.
+    if callback or answer is None:
         svc.collector.track(tracked)
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
     record = prediction_record(job, user, latency_ms) | photo
     if answer is None:
-        svc.broker.mark_late(job.job_id)
         svc.predictions.append(record | {"status": "timeout"})
         status_url = url_for("predict.get_prediction", prediction_id=job.job_id)
         raise ApiError(

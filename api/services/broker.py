@@ -107,14 +107,6 @@ class PredictBroker:
         raw = self.client.get(keys.prediction_owner(job_id))
         return text(raw) if raw is not None else None
 
-    def mark_late(self, job_id: str) -> None:
-        """Remember that this prediction's answer came after its request gave up."""
-        self.client.set(keys.prediction_late(job_id), b"1", ex=self.result_ttl_s)
-
-    def take_late(self, job_id: str) -> bool:
-        """Whether the prediction was late; true once only, for the reader that records it."""
-        return self.client.getdel(keys.prediction_late(job_id)) is not None
-
     def backlog(self) -> int:
         return int(self.client.xlen(keys.PREDICT_STREAM))
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from api.errors import ApiError
 from api.services import Services
-from api.services.recorder import record_from_answer
 from common.categories import CATEGORIES
 from common.orm import ROLE_ADMIN, PredictionRecord, User
 
@@ -27,8 +26,6 @@ def read_prediction(svc: Services, prediction_id: str, user: User | None) -> dic
     if state is None:
         assert record is not None
         return answer_from_record(record)
-    if state["status"] != "queued" and svc.broker.take_late(prediction_id):
-        svc.predictions.append({"id": prediction_id, **record_from_answer(state)})
     return state
 
 

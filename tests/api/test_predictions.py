@@ -87,13 +87,15 @@ def test_a_late_answer_completes_its_record(tmp_path, redis_server, redis_client
     assert client.get(f"/predictions/{pid}", headers=alice).status_code == 202
     worker = FakeWorker(settings)
     worker.thread.start()
-    try:
-        wait_for(lambda: client.get(f"/predictions/{pid}", headers=alice).status_code == 200)
+    try:  # nobody asks for it: the answer collector records it when it comes
+        wait_for(lambda: svc.collector.collect_once(block_ms=100) == 1, what="the late answer")
     finally:
         worker.stop.set()
     drain(svc)
     stored = record(svc, pid)
     assert stored.status == "done" and stored.model_version == "v7"
+    assert stored.designation_sha256 == hashlib.sha256(b"livre").hexdigest()
+    assert client.get(f"/predictions/{pid}", headers=alice).status_code == 200
 
 
 def test_anonymous_predictions_when_the_setting_allows(tmp_path, redis_server, redis_client):
