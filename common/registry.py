@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from common import keys, model_store
@@ -106,6 +106,12 @@ def promote(
     if not model_store.is_complete(model_store.version_path(models_dir, name)):
         raise model_store.UnknownVersion(f"no complete model version '{name}' in {models_dir}")
     with sessions.begin() as session:
+        _one_promotion_at_a_time(session)
+        session.execute(
+            update(ModelVersionRecord)
+            .where(ModelVersionRecord.status == PRODUCTION, ModelVersionRecord.name != name)
+            .values(status=ARCHIVED)
+        )
         record = session.scalars(
             select(ModelVersionRecord).where(ModelVersionRecord.name == name)
         ).first()
@@ -118,11 +124,6 @@ def promote(
                 provenance={"note": "found on the model volume"},
             )
             session.add(record)
-        for other in session.scalars(
-            select(ModelVersionRecord).where(ModelVersionRecord.status == PRODUCTION)
-        ):
-            if other.name != name:
-                other.status = ARCHIVED
         record.status = PRODUCTION
         record.promoted_at = utcnow()
         session.flush()
@@ -133,3 +134,20 @@ def promote(
         message = {"version": name, "reason": reason}
         redis_client.publish(keys.MODEL_EVENTS, json.dumps(message))
     return record
+
+
+PROMOTION_LOCK = 0x5348_5057
+"""PostgreSQL advisory lock key of promotions."""
+
+
+def _one_promotion_at_a_time(session: Session) -> None:
+    """Wait until no other promotion's transaction is open.
+
+    Two promotions reading the production row at once would each archive only what
+    they saw, leaving two production rows. On PostgreSQL a transaction-scoped advisory
+    lock makes the second wait and read after the first commits. SQLite has one writer
+    at a time: a promotion's first statement writes, so it holds that lock before it
+    reads anything.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PROMOTION_LOCK})

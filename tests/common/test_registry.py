@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from common import keys, model_store, registry
 from common.db import make_engine, session_factory, upgrade
@@ -88,3 +91,30 @@ def test_promoting_an_incomplete_version_changes_nothing(sessions, tmp_path):
             .status
             == CANDIDATE
         )
+
+
+def test_concurrent_promotions_leave_one_production_version(sessions, tmp_path):
+    models = tmp_path / "models"
+    names = [f"v{i}" for i in range(1, 7)]
+    with sessions.begin() as s:
+        for name in names:
+            _fake_version(models, name)
+            registry.record_version(s, name, params={}, metrics={}, provenance={}, f1_weighted=0.7)
+
+    def promote(name: str) -> None:
+        for _ in range(50):  # SQLite refuses a writer whose reads went stale: promote again
+            try:
+                registry.promote(sessions, models, name, "race")
+                return
+            except OperationalError:
+                time.sleep(0.01)
+        raise AssertionError(f"{name} was never promoted")
+
+    for _ in range(3):
+        with ThreadPoolExecutor(len(names)) as pool:
+            list(pool.map(promote, names))
+        with sessions() as s:
+            production = s.scalars(
+                select(ModelVersionRecord.name).where(ModelVersionRecord.status == PRODUCTION)
+            ).all()
+        assert production == [model_store.production_version(models)]
