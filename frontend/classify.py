@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -63,7 +64,7 @@ def feedback() -> Any:
         if request.form.get(name):
             body[name] = request.form[name]
     try:
-        api("POST", "/feedback", json=body)
+        _send_feedback(body)
     except ApiError as exc:
         if exc.status == 401:
             raise
@@ -75,3 +76,19 @@ def feedback() -> Any:
         and url_for("predictions.page")
         or url_for("classify.page")
     )
+
+
+NOT_RECORDED_TRIES = 4
+
+
+def _send_feedback(body: dict[str, Any]) -> None:
+    """POST /feedback; a prediction answered a moment ago may not be recorded yet (409
+    not_recorded, Retry-After 1): wait and send again a few times before telling the user."""
+    for attempt in range(NOT_RECORDED_TRIES):
+        try:
+            api("POST", "/feedback", json=body)
+            return
+        except ApiError as exc:
+            if exc.code != "not_recorded" or attempt == NOT_RECORDED_TRIES - 1:
+                raise
+        time.sleep(1)

@@ -3,9 +3,11 @@
 A prediction's photo expires PREDICTION_PHOTO_RETENTION_DAYS after the
 prediction. The file stays while a product uses it (an accepted correction, or
 the same photo imported), while feedback still pending needs it, or while a
-younger prediction links it; expired links are cleared either way. A file goes
-only if it was not stored again since the cut-off (``ImageStore.discard_if_idle``),
-so a photo sent a moment ago survives even before its prediction is recorded.
+younger prediction links it. A file goes only if it was not stored again since
+the cut-off (``ImageStore.discard_if_idle``), so a photo sent a moment ago
+survives even before its prediction is recorded. An expired link is cleared
+once its file is gone or something else holds it; a link to a file kept because
+it was stored again stays, so that a later run looks at that file again.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def remove_expired_photos(
     cutoff = (now or datetime.now(UTC)) - timedelta(days=settings.prediction_photo_retention_days)
     store = ImageStore(settings.images_path)
     unlinked = removed = 0
+    after = ""  # keyset: rows whose link stays are not selected again in this run
     while True:
         with sessions.begin() as session:
             expired = session.execute(
@@ -41,23 +44,36 @@ def remove_expired_photos(
                 .where(
                     PredictionRecord.photo_hash.is_not(None),
                     PredictionRecord.created_at < cutoff,
+                    PredictionRecord.id > after,
                     ~_pending_feedback(),
                 )
+                .order_by(PredictionRecord.id)
                 .limit(BATCH)
             ).all()
+            if not expired:
+                break
+            after = expired[-1][0]
             hashes = {digest for _, digest in expired}
-            for digest in hashes - _in_use(session, hashes, cutoff):
-                removed += store.discard_if_idle(digest, cutoff.timestamp())
-            ids = [pid for pid, _ in expired]
-            session.execute(
-                update(PredictionRecord)
-                .where(PredictionRecord.id.in_(ids))
-                .values(photo_hash=None, photo_bytes=None)
-            )
-            unlinked += len(ids)
+            settled = _in_use(session, hashes, cutoff)  # the file stays; the link may go
+            for digest in hashes - settled:
+                if store.discard_if_idle(digest, cutoff.timestamp()):
+                    removed += 1
+                    settled.add(digest)
+                elif digest not in store:
+                    settled.add(digest)  # gone already: nothing to keep a link to
+            ids = [pid for pid, digest in expired if digest in settled]
+            if ids:
+                # Feedback posted since the select needs the link (and touched the file).
+                cleared = session.execute(
+                    update(PredictionRecord)
+                    .where(PredictionRecord.id.in_(ids), ~_pending_feedback())
+                    .values(photo_hash=None, photo_bytes=None)
+                    .execution_options(synchronize_session=False)
+                )
+                unlinked += cleared.rowcount
         if len(expired) < BATCH:
             break
-    if unlinked:
+    if unlinked or removed:
         logger.info(
             "photo retention: %d expired links cleared, %d photos removed", unlinked, removed
         )

@@ -8,14 +8,15 @@ from typing import Any
 
 from flask import Blueprint, g
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
 from api.guards import guard_admin_blueprint
 from api.queries import arg, boolean, integer, paginate, timestamp
 from api.schemas import FeedbackOut, FeedbackPage, FeedbackQuery
-from api.services import services
-from api.services.feedback import feedback_json
+from api.services import Services, services
+from api.services.feedback import feedback_json, is_classified_text
 from api.services.photos import photo_of
 from api.spec import ADMIN, BEARER, responses, spec
 from common.events import add_event
@@ -107,9 +108,26 @@ def accept(feedback_id: str) -> tuple[dict[str, Any], int]:
     if not feedback_id.isdigit() or len(feedback_id) > 18:
         raise ApiError(404, "not_found", f"No feedback with id {feedback_id!r}.")
     svc = services()
+    try:
+        return _accept(svc, int(feedback_id))
+    except IntegrityError:
+        # Another admin made this prediction's product meanwhile (a database without row
+        # locks): nothing was stored here.
+        raise ApiError(
+            409, "conflict", "This prediction's product was being made at the same time; retry."
+        ) from None
+
+
+def _accept(svc: Services, feedback_id: int) -> tuple[dict[str, Any], int]:
     store = ImageStore(svc.settings.images_path)
     with svc.sessions.begin() as session:
-        row = session.get(Feedback, int(feedback_id), with_for_update=True)
+        found = session.get(Feedback, feedback_id)
+        if found is None:
+            raise ApiError(404, "not_found", f"No feedback with id {feedback_id}.")
+        # The prediction's row first: every verdict on one prediction makes the same product,
+        # so two admins accepting two of them wait for each other (always in this order).
+        record = session.get(PredictionRecord, found.prediction_id, with_for_update=True)
+        row = session.get(Feedback, feedback_id, with_for_update=True, populate_existing=True)
         if row is None:
             raise ApiError(404, "not_found", f"No feedback with id {feedback_id}.")
         if row.status == FEEDBACK_ACCEPTED:
@@ -117,11 +135,23 @@ def accept(feedback_id: str) -> tuple[dict[str, Any], int]:
         label = row.true_category
         if label is None:
             raise ApiError(409, "no_label", "This feedback names no right category.")
-        record = session.get(PredictionRecord, row.prediction_id)
         if record is None:
             raise ApiError(
-                409, "not_recorded", "The prediction is not recorded yet; retry in a moment."
+                409,
+                "not_recorded",
+                "The prediction is not recorded yet; retry in a moment.",
+                headers={"Retry-After": "1"},
             )
+        # Again here for rows written before feedback checked text against a prediction
+        # without text: only what was classified becomes a product (missing text is no lie).
+        for name in ("designation", "description"):
+            if not is_classified_text(getattr(row, name), getattr(record, f"{name}_sha256")):
+                raise ApiError(
+                    409,
+                    "input_mismatch",
+                    f"The feedback's {name} is not the text that was classified; "
+                    "it cannot become a product.",
+                )
         image = photo_of(row, record)
         # Touching the photo keeps the retention task off it while the product is made.
         if image is not None and not store.touch(image):

@@ -6,7 +6,6 @@ updates it) and appended to the CSV export under FEEDBACK_DIR.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +18,7 @@ from api.errors import ApiError
 from api.guards import require_user
 from api.schemas import FeedbackOut, NewFeedback
 from api.services import Services, services
-from api.services.feedback import feedback_json
+from api.services.feedback import feedback_json, is_classified_text
 from api.services.predictions import read_prediction
 from api.spec import BEARER, USER, guarded_by, json_body, responses, spec
 from common import feedback_csv
@@ -56,7 +55,10 @@ def post_feedback() -> tuple[dict[str, Any], int]:
     photo = outcome.pop("photo_hash")
     _check_text(values, outcome)
     row, created = _upsert(svc, prediction_id, user, values | outcome)
-    image_path = ImageStore(svc.settings.images_path).relative(photo) if photo else None
+    # Touched after the commit: a retention run that chose this prediction before the
+    # feedback existed then keeps the file (fresh), or has removed it already (False).
+    store = ImageStore(svc.settings.images_path)
+    image_path = store.relative(photo) if photo and store.touch(photo) else None
     feedback_csv.append(svc.settings.feedback_dir, [csv_row(row, user.username, image_path)])
     return feedback_json(row), 201 if created else 200
 
@@ -92,25 +94,33 @@ def _validate(body: dict[str, Any], svc: Services) -> dict[str, Any]:
 
 
 def _outcome(svc: Services, prediction_id: str, answer: dict[str, Any]) -> dict[str, Any]:
-    """What the prediction said, and the hashes of what went in (once recorded)."""
+    """What the prediction said, and the hashes of what went in; 409 until it is recorded."""
     with svc.sessions() as session:
         record = session.get(PredictionRecord, prediction_id)
+    if record is None:
+        # The recorder writes the record a moment after the answer; without it neither the
+        # photo nor the text could be checked.
+        raise ApiError(
+            409,
+            "not_recorded",
+            "The prediction is not recorded yet; retry in a moment.",
+            headers={"Retry-After": "1"},
+        )
     return {
         "model_version": answer.get("model_version"),
         "predicted_category": (answer.get("category") or {}).get("code"),
         "confidence": answer.get("confidence"),
-        "image_sha256": record.image_sha256 if record else None,
-        "designation_sha256": record.designation_sha256 if record else None,
-        "description_sha256": record.description_sha256 if record else None,
-        "photo_hash": record.photo_hash if record else None,
+        "image_sha256": record.image_sha256,
+        "designation_sha256": record.designation_sha256,
+        "description_sha256": record.description_sha256,
+        "photo_hash": record.photo_hash,
     }
 
 
 def _check_text(values: dict[str, Any], outcome: dict[str, Any]) -> None:
     # Text sent back must be what was classified: nobody labels other content through feedback.
     for name in ("designation", "description"):
-        text, digest = values.get(name), outcome.get(f"{name}_sha256")
-        if text is not None and digest and hashlib.sha256(text.encode()).hexdigest() != digest:
+        if not is_classified_text(values.get(name), outcome.get(f"{name}_sha256")):
             raise ApiError(422, "input_mismatch", f"{name} is not the text that was classified.")
 
 

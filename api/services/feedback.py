@@ -1,10 +1,18 @@
-"""Feedback as the API shows it."""
+"""Feedback as the API shows it, and the rule for the text it carries."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from common.orm import Feedback
+
+
+def is_classified_text(text: str | None, digest: str | None) -> bool:
+    """Whether ``text`` may stand for what was classified: no text always may (it claims
+    nothing); other text must be the one whose sha256 the prediction recorded (``digest``,
+    None when the prediction had no such text)."""
+    return not text or (digest is not None and hashlib.sha256(text.encode()).hexdigest() == digest)
 
 
 def feedback_json(row: Feedback) -> dict[str, Any]:

@@ -45,6 +45,14 @@ _ANSWER_FIELDS = (
     "modalities",
     "error_code",
 )
+_REQUEST_FIELDS = (
+    "user_id",
+    "image_sha256",
+    "designation_sha256",
+    "description_sha256",
+    "photo_hash",
+    "photo_bytes",
+)
 
 
 class PredictionLog:
@@ -187,7 +195,7 @@ class Recorder:
         """Insert new records; complete earlier ``timeout`` ones with their late answer."""
         by_id: dict[str, dict[str, Any]] = {}
         for record in records:
-            by_id.setdefault(record["id"], {}).update(record)
+            by_id[record["id"]] = _merged(by_id.get(record["id"]), record)
         with self.sessions.begin() as session:
             existing = {
                 r.id: r
@@ -199,10 +207,28 @@ class Recorder:
                 row = existing.get(pid)
                 if row is None:
                     session.add(_new_row(record))
-                elif row.status == "timeout" and record.get("status") in FINAL:
-                    for name in _ANSWER_FIELDS:
-                        if name in record:
+                else:
+                    if row.status == "timeout" and record.get("status") in FINAL:
+                        for name in _ANSWER_FIELDS:
+                            if name in record:
+                                setattr(row, name, record[name])
+                    for name in _REQUEST_FIELDS:
+                        if getattr(row, name) is None and record.get(name) is not None:
                             setattr(row, name, record[name])
+
+
+def _merged(first: dict[str, Any] | None, later: dict[str, Any]) -> dict[str, Any]:
+    """Two records of one prediction in one batch, in either order: a final answer wins
+    over ``timeout``, and no request field is lost to a record that lacks it."""
+    if first is None:
+        return dict(later)
+    if first.get("status") in FINAL and later.get("status") not in FINAL:
+        first, later = later, first  # the timeout record came second: the answer stays
+    merged = first | later
+    for name in _REQUEST_FIELDS:
+        if merged.get(name) is None:
+            merged[name] = first.get(name)
+    return merged
 
 
 def _new_row(record: dict[str, Any]) -> PredictionRecord:

@@ -378,11 +378,13 @@ def test_the_generated_client_drives_the_api(live: LiveStack):
         "the asynchronous batch",
     )
 
-    verdict = post_feedback.sync(
-        client=api,
-        body=NewFeedback(prediction_id=answer.prediction_id, is_correct=False, correct_category=10),
+    flag = NewFeedback(prediction_id=answer.prediction_id, is_correct=False, correct_category=10)
+    verdict = wait_for(  # 409 not_recorded until the recorder has written the prediction
+        lambda: isinstance(v := post_feedback.sync(client=api, body=flag), FeedbackOut) and v,
+        30,
+        "feedback once the prediction is recorded",
     )
-    assert isinstance(verdict, FeedbackOut) and verdict.correct_category == 10
+    assert verdict.correct_category == 10
 
 
 CONFORMANCE = (

@@ -79,16 +79,20 @@ def test_the_fleet_classifies_photo_and_text_and_text_alone(fleet: Fleet, token:
     assert len(both["top5"]) == 5 and 0 < both["confidence"] <= 1
     text = predict(fleet, token)
     assert text["modalities"] == ["text"] and text["model_version"] == "v1"
-    flagged = requests.post(
-        f"{fleet.api_url}/feedback",
-        json={
-            "prediction_id": text["prediction_id"],
-            "is_correct": False,
-            "correct_category": 2583,
-        },
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
+    for _ in range(60):  # 409 not_recorded until the recorder has written the prediction
+        flagged = requests.post(
+            f"{fleet.api_url}/feedback",
+            json={
+                "prediction_id": text["prediction_id"],
+                "is_correct": False,
+                "correct_category": 2583,
+            },
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        if flagged.status_code != 409:
+            break
+        time.sleep(0.5)
     assert flagged.status_code == 201, flagged.text  # written to the bind-mounted feedback/
 
 

@@ -22,6 +22,7 @@ from common.orm import (
     User,
 )
 from common.settings import Settings, load_settings
+from trainer import retention
 from trainer.context import TrainerContext
 from trainer.retention import remove_expired_photos
 from trainer.scheduler import Scheduler
@@ -91,25 +92,50 @@ def test_expired_unused_photos_go_and_used_ones_stay(
         session.add(Feedback(prediction_id=ids["pending"], user_id=user.id, is_correct=False,
                              correct_category=10, status=FEEDBACK_NEW))  # fmt: skip
 
-    assert remove_expired_photos(settings, sessions) == {"unlinked": 4, "removed": 1}
+    assert remove_expired_photos(settings, sessions) == {"unlinked": 3, "removed": 1}
 
     assert unused not in store
     for kept in (product_photo, pending, sent_again, just_stored):
         assert kept in store
     links = _links(sessions)
     assert links[ids["unused"]] is None and links[ids["product"]] is None
-    assert links[ids["sent_again"]] is None and links[ids["just_stored"]] is None
+    assert links[ids["sent_again"]] is None
     assert links[ids["pending"]] == pending  # still needed by the admin's review
     assert links[ids["recent"]] == sent_again
+    # Kept because it was stored again: its link stays, so that a later run looks again.
+    assert links[ids["just_stored"]] == just_stored
     assert remove_expired_photos(settings, sessions) == {"unlinked": 0, "removed": 0}
+    assert just_stored in store
 
-    # Once the pending feedback is settled and the last link expires, the photos go.
+    # Once the pending feedback is settled and the last links expire, the photos go.
     with sessions.begin() as session:
         session.query(Feedback).update({"status": "accepted"})
-    later = NOW + timedelta(days=30)
-    assert remove_expired_photos(settings, sessions, later) == {"unlinked": 2, "removed": 2}
-    assert pending not in store and sent_again not in store
+    later = NOW + timedelta(days=30, seconds=1)
+    assert remove_expired_photos(settings, sessions, later) == {"unlinked": 3, "removed": 3}
+    assert pending not in store and sent_again not in store and just_stored not in store
     assert product_photo in store
+    assert set(_links(sessions).values()) == {None}
+
+
+def test_a_run_ends_when_many_links_stay(
+    tmp_path: Path, redis_server: Any, redis_client: redis.Redis, monkeypatch: Any
+) -> None:
+    settings = _settings(tmp_path, redis_server.url, f"sqlite:///{tmp_path / 'r.db'}")
+    sessions = session_factory(init_db(settings))
+    store = ImageStore(settings.images_path)
+    monkeypatch.setattr(retention, "BATCH", 2)  # several pages of rows that keep their link
+    fresh = [_stored(store, f"stored again {i}".encode(), NOW) for i in range(5)]
+    idle = [_stored(store, f"idle {i}".encode(), OLD) for i in range(3)]
+    with sessions.begin() as session:
+        kept_ids = [_prediction(session, digest, OLD) for digest in fresh]
+        for digest in idle:
+            _prediction(session, digest, OLD)
+
+    assert remove_expired_photos(settings, sessions) == {"unlinked": 3, "removed": 3}
+    links = _links(sessions)
+    assert {pid for pid, link in links.items() if link is not None} == set(kept_ids)
+    assert all(digest in store for digest in fresh)
+    assert not any(digest in store for digest in idle)
 
 
 def test_the_schedule_runs_retention(
