@@ -54,7 +54,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         if status == 413:
-            limit = app.config.get("MAX_CONTENT_LENGTH")
+            limit = request.max_content_length  # the route's own limit, else the app's
             return error_response(
                 413, "payload_too_large", f"The request body is larger than {limit:,} bytes."
             )

@@ -16,28 +16,29 @@ Each delivery is signed with the account's callback secret:
 No request to addresses a client chooses: a target must be ``https`` on a host
 whose every address is public, unless an admin put its host on the allow-list
 (``shelfwise:callback-hosts``). The check runs when the request names the URL
-and again before each delivery.
+and again before each delivery; ``api.services.outbound`` connects to exactly the
+addresses it resolved, reads no body and bounds the whole delivery in time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
+import http.client
 import json
 import logging
-import socket
+import ssl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis
 import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
+from api.services import outbound
 from common import keys
 from common.orm import User
 from common.settings import Settings
@@ -49,7 +50,6 @@ LEASE_S = 120
 MAX_BACKOFF_S = 600
 KEEP_S = 7 * 24 * 3600
 """How long a callback and its attempts stay readable."""
-MAX_URL_CHARS = 2000
 
 _LEASE = """
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
@@ -70,34 +70,10 @@ def allowed_hosts(client: redis.Redis) -> set[str]:
 
 def refusal(url: str, allowed: set[str]) -> str | None:
     """Why ``url`` may not receive callbacks, or None when it may."""
-    if len(url) > MAX_URL_CHARS:
-        return f"callback_url has more than {MAX_URL_CHARS} characters."
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "callback_url is not a valid URL."
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
-        return "callback_url must be an absolute https URL."
-    if parts.username or parts.password:
-        return "callback_url must not carry credentials."
-    if host in allowed:
-        return None
-    if parts.scheme != "https":
-        return "callback_url must use https (or its host be on the admins' allow-list)."
-    try:
-        infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        return f"The host {host} cannot be resolved."
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        mapped = getattr(address, "ipv4_mapped", None)
-        if not address.is_global or (mapped is not None and not mapped.is_global):
-            return (
-                f"The host {host} resolves to {address}, a loopback, private, link-local or "
-                "reserved address; an admin can allow the host."
-            )
+        outbound.checked_target(url, allowed)
+    except outbound.Refused as exc:
+        return str(exc)
     return None
 
 
@@ -136,6 +112,7 @@ class CallbackDispatcher:
         self.max_attempts = settings.callback_max_attempts
         self.backoff_s = settings.callback_backoff_s
         self.workers = settings.callback_workers
+        self.tls = ssl.create_default_context(cafile=requests.certs.where())
         self._lease = client.register_script(_LEASE)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -225,7 +202,8 @@ class CallbackDispatcher:
             ok = 200 <= status < 300
             if not ok:
                 attempt["error"] = f"the receiver answered {status}"
-        except (requests.RequestException, OSError, _Refused) as exc:
+        # ValueError: a reply or URL http.client cannot parse (a bad status line, say).
+        except (OSError, http.client.HTTPException, ValueError, outbound.Refused) as exc:
             attempt["error"] = str(exc)[:300] or type(exc).__name__
             ok = False
         attempt["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -250,32 +228,20 @@ class CallbackDispatcher:
             )
 
     def _post(self, document: dict[str, Any]) -> int:
-        reason = refusal(document["url"], allowed_hosts(self.client))
-        if reason is not None:  # DNS or the allow-list changed since the request
-            raise _Refused(reason)
+        # Checked again: DNS or the allow-list may have changed since the request.
+        target = outbound.checked_target(document["url"], allowed_hosts(self.client))
         with self.sessions() as session:
             user = session.get(User, document["owner"])
             secret = user.callback_secret if user is not None and user.active else None
         if not secret:
-            raise _Refused("the account has no callback secret")
+            raise outbound.Refused("the account has no callback secret")
         body = json.dumps(document["payload"], separators=(",", ":"), ensure_ascii=False).encode()
         timestamp = int(time.time())
-        response = requests.post(
-            document["url"],
-            data=body,
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "Shelfwise-Callbacks/1",
-                "X-Shelfwise-Delivery": document["prediction_id"],
-                "X-Shelfwise-Timestamp": str(timestamp),
-                "X-Shelfwise-Signature": sign(secret, timestamp, body),
-            },
-            timeout=self.timeout_s,
-            allow_redirects=False,
-        )
-        response.close()
-        return response.status_code
-
-
-class _Refused(Exception):
-    """The callback may not (or can no longer) be sent."""
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Shelfwise-Callbacks/1",
+            "X-Shelfwise-Delivery": document["prediction_id"],
+            "X-Shelfwise-Timestamp": str(timestamp),
+            "X-Shelfwise-Signature": sign(secret, timestamp, body),
+        }
+        return outbound.post(target, body, headers, self.timeout_s, self.tls)

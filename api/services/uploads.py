@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
+import lzma
 import shutil
 import stat
 import tempfile
 import uuid
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -246,6 +248,10 @@ def extract_zip(stream: IO[bytes], target: Path, settings: Settings, flatten: bo
                 raise ApiError(
                     400, "unsafe_archive", f"The zip entry '{member.filename}' is a link."
                 )
+            if member.flag_bits & 0x1:  # no password to give: reading it would fail
+                raise ApiError(
+                    400, "invalid_archive", f"The zip entry '{member.filename}' is encrypted."
+                )
             ratio = member.file_size / max(member.compress_size, 1)
             if member.file_size > _RATIO_CHECK_BYTES and ratio > settings.max_zip_ratio:
                 raise ApiError(
@@ -286,6 +292,8 @@ def _copy_member(
         OSError,
         EOFError,
         NotImplementedError,
+        zlib.error,  # corrupt compressed data, by method
+        lzma.LZMAError,
     ) as exc:
         raise ApiError(
             400, "invalid_archive", f"The zip entry '{member.filename}' cannot be read: {exc}."

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,27 +68,100 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def hooked(tmp_path, redis_server, redis_client):
-    """An API whose callbacks retry fast, a user with a secret, 127.0.0.1 allowed."""
+def make_hooked(tmp_path, redis_server, redis_client):
+    """Makes an API whose callbacks retry fast, a user with a secret, 127.0.0.1 allowed."""
     from api.app import create_app
     from api.services.accounts import create_user
 
-    settings = api_settings(
-        tmp_path, redis_server.url, callback_backoff_s=0.05, callback_max_attempts=3
-    )
-    app = create_app(settings, record_predictions=False)
-    svc = app.extensions["shelfwise"]
-    worker = FakeWorker(settings)
-    worker.thread.start()
-    client = app.test_client()
-    alice = bearer(token_for(app, create_user(svc.sessions, "alice", "Correct-Horse-42")))
-    admin = bearer(token_for(app, create_user(svc.sessions, "root", "Correct-Horse-42", "admin")))
-    secret = client.post("/account/callback-secret", headers=alice).get_json()["secret"]
-    allowed = client.put("/admin/callback-hosts", json={"hosts": ["127.0.0.1"]}, headers=admin)
-    assert allowed.status_code == 200 and allowed.get_json() == {"hosts": ["127.0.0.1"]}
-    yield app, svc, client, alice, admin, secret
-    worker.stop.set()
-    svc.callbacks.stop()
+    made = []
+
+    def make(**overrides: Any):
+        values: dict[str, Any] = dict(callback_backoff_s=0.05, callback_max_attempts=3)
+        settings = api_settings(tmp_path, redis_server.url, **(values | overrides))
+        app = create_app(settings, record_predictions=False)
+        svc = app.extensions["shelfwise"]
+        worker = FakeWorker(settings)
+        worker.thread.start()
+        made.append((worker, svc))
+        client = app.test_client()
+        alice = bearer(token_for(app, create_user(svc.sessions, "alice", "Correct-Horse-42")))
+        admin = bearer(
+            token_for(app, create_user(svc.sessions, "root", "Correct-Horse-42", "admin"))
+        )
+        secret = client.post("/account/callback-secret", headers=alice).get_json()["secret"]
+        allowed = client.put("/admin/callback-hosts", json={"hosts": ["127.0.0.1"]}, headers=admin)
+        assert allowed.status_code == 200 and allowed.get_json() == {"hosts": ["127.0.0.1"]}
+        return app, svc, client, alice, admin, secret
+
+    yield make
+    for worker, svc in made:
+        worker.stop.set()
+        svc.callbacks.stop()
+
+
+@pytest.fixture
+def hooked(make_hooked):
+    return make_hooked()
+
+
+class RawReceiver:
+    """A TCP server on 127.0.0.1 that answers every connection with ``answer`` (the
+    request's bytes, a callable that writes to the socket until it fails); counts them."""
+
+    def __init__(self, answer) -> None:
+        self.answer = answer
+        self.connections = 0
+        self.hung_up = threading.Event()  # the client closed while we were still writing
+        self.stop = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)  # the request (small enough for one read here)
+                self.answer(conn, self.stop)
+            except OSError:
+                self.hung_up.set()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+
+
+def trickle_body(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+    while not stop.wait(0.02):
+        conn.sendall(b"x" * 1024)  # a body without end
+
+
+def trickle_headers(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    while not stop.wait(0.05):
+        conn.sendall(b"a")  # each byte well within the read timeout; the line never ends
+
+
+@pytest.fixture
+def raw_receiver() -> Iterator[Any]:
+    made: list[RawReceiver] = []
+
+    def make(answer) -> RawReceiver:
+        made.append(RawReceiver(answer))
+        return made[-1]
+
+    yield make
+    for found in made:
+        found.close()
 
 
 def settle(svc, deliveries: int = 1) -> None:
@@ -280,3 +354,82 @@ def test_only_admins_set_the_allow_list(client, alice, admin):
 def test_the_signature_covers_timestamp_and_body():
     assert sign("k", 1, b"{}") != sign("k", 2, b"{}") != sign("k", 1, b"[]")
     assert sign("k", 1, b"{}").startswith("sha256=")
+
+
+@pytest.mark.timeout(120)  # reading the endless body would hang here for ever
+def test_an_endless_body_is_never_read(hooked, raw_receiver):
+    _, svc, client, alice, _, _ = hooked
+    receiver = raw_receiver(trickle_body)
+    pid = client.post(
+        "/predict?wait=false",
+        json={"designation": "piscine", "callback_url": f"http://127.0.0.1:{receiver.port}/"},
+        headers=alice,
+    ).get_json()["prediction_id"]
+    settle(svc)
+    body = client.get(f"/predictions/{pid}/callback", headers=alice).get_json()
+    assert body["status"] == "delivered"
+    assert [a["status_code"] for a in body["attempts"]] == [200]
+    wait_for(receiver.hung_up.is_set, 20, "the delivery to hang up on the body")
+    assert receiver.connections == 1
+
+
+@pytest.mark.timeout(120)
+def test_a_receiver_that_never_finishes_its_headers_is_cut_off(make_hooked, raw_receiver):
+    _, svc, client, alice, _, _ = make_hooked(callback_timeout_s=0.5)
+    receiver = raw_receiver(trickle_headers)
+    pid = client.post(
+        "/predict?wait=false",
+        json={"designation": "piscine", "callback_url": f"http://127.0.0.1:{receiver.port}/"},
+        headers=alice,
+    ).get_json()["prediction_id"]
+    settle(svc)
+    body = client.get(f"/predictions/{pid}/callback", headers=alice).get_json()
+    assert body["status"] == "failed" and len(body["attempts"]) == 3
+    for attempt in body["attempts"]:
+        assert "status_code" not in attempt
+        assert "took longer than 0.5 s in all" in attempt["error"]
+    assert receiver.connections == 3
+
+
+def test_a_name_that_rebinds_after_its_check_is_not_followed(
+    make_hooked, raw_receiver, monkeypatch
+):
+    """The name answers a public address first, then 127.0.0.1 (DNS rebinding): the
+    delivery connects only to the address it checked, never to the local receiver."""
+    from common.orm import User
+
+    _, svc, _, _, _, _ = make_hooked(callback_timeout_s=1, callback_max_attempts=2)
+    receiver = raw_receiver(trickle_body)
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.test":
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        address = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    real_connect = socket.create_connection
+    dialled: list[str] = []
+
+    def public_host_down(address, *args, **kwargs):
+        if address[0] != "93.184.216.34":
+            return real_connect(address, *args, **kwargs)
+        dialled.append(address[0])  # the public address stays unreached: no test leaves home
+        raise ConnectionRefusedError("the public host is down")
+
+    monkeypatch.setattr(socket, "create_connection", public_host_down)
+    with svc.sessions() as session:
+        owner = session.query(User).filter_by(username="alice").one().id
+    url = f"https://rebind.test:{receiver.port}/hook"
+    svc.callbacks.schedule("rebound", owner, url, {"event": "prediction.answered"})
+    settle(svc)
+    document = svc.callbacks.read("rebound")
+    assert document["status"] == "failed"
+    assert receiver.connections == 0
+    assert dialled == ["93.184.216.34"]  # the first attempt dialled what its check resolved
+    assert lookups  # the name was looked up, and each attempt failed without a status
+    assert all("status_code" not in a for a in document["attempts"])
+    assert "resolves to 127.0.0.1" in document["attempts"][-1]["error"]

@@ -32,6 +32,23 @@ def make_zip(entries: dict[str, bytes], link: str | None = None) -> bytes:
     return out.getvalue()
 
 
+def corrupt_zip() -> bytes:
+    """A zip whose one entry's deflate data is garbage (its headers are sound)."""
+    data = bytearray(make_zip({"a.jpg": b"x" * 1000}))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("a.jpg")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start : start + info.compress_size] = b"\xff" * info.compress_size
+    return bytes(data)
+
+
+def encrypted_zip() -> bytes:
+    """A zip whose entry says it is encrypted (flag bit 0, local and central headers)."""
+    data = bytearray(make_zip({"a.jpg": b"x"}))
+    data[6] |= 0x1
+    data[data.find(b"PK\x01\x02") + 8] |= 0x1
+    return bytes(data)
+
+
 def upload(client, headers, **files):
     data = {}
     for name, value in files.items():
@@ -121,6 +138,16 @@ BAD_BULK = {
         400,
         "invalid_archive",
     ),
+    "corrupt entry": (
+        dict(csv=PRODUCTS_CSV.encode(), images=corrupt_zip()),
+        400,
+        "invalid_archive",
+    ),
+    "encrypted entry": (
+        dict(csv=PRODUCTS_CSV.encode(), images=encrypted_zip()),
+        400,
+        "invalid_archive",
+    ),
     "zip bomb": (
         dict(csv=PRODUCTS_CSV.encode(), images=make_zip({"a.jpg": bytes(4 << 20)})),
         413,
@@ -161,6 +188,7 @@ def test_caps_on_size_and_entries(tmp_path, redis_server, redis_client, make_use
     client = app.test_client()
     big = upload(client, admin, csv=PRODUCTS_CSV.encode() + b"p3,x,," + bytes(80_000) + b",10\n")
     assert (big.status_code, big.get_json()["error"]["code"]) == (413, "payload_too_large")
+    assert f"{settings.max_bulk_upload_bytes:,} bytes" in big.get_json()["error"]["message"]
     many = upload(
         client,
         admin,
