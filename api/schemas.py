@@ -223,7 +223,7 @@ class BatchOut(Answer):
 class Verdict(Answer):
     is_correct: bool
     correct_category: int | None
-    status: Literal["new", "accepted"]
+    status: Literal["new", "accepted", "dismissed"]
     updated_at: str
 
 
@@ -258,7 +258,7 @@ class FeedbackOut(Answer):
     confidence: float | None
     model_version: str | None
     has_text: bool
-    status: Literal["new", "accepted"]
+    status: Literal["new", "accepted", "dismissed"]
     product_id: int | None
     created_at: str
     updated_at: str
@@ -270,7 +270,7 @@ class FeedbackPage(Page):
 
 class FeedbackQuery(PageQuery):
     is_correct: bool | None = None
-    status: Literal["new", "accepted"] | None = None
+    status: Literal["new", "accepted", "dismissed"] | None = None
     model_version: str | None = None
     category: int | None = Field(None, description="Predicted code.")
     correct_category: int | None = None

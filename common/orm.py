@@ -185,7 +185,9 @@ class Event(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-FEEDBACK_NEW, FEEDBACK_ACCEPTED = "new", "accepted"
+FEEDBACK_NEW, FEEDBACK_ACCEPTED, FEEDBACK_DISMISSED = "new", "accepted", "dismissed"
+"""A verdict awaits review, became a product, or was closed without one (its photo may
+then expire like any other)."""
 
 
 class Feedback(Base):

@@ -38,6 +38,16 @@ def accept(feedback_id: int) -> Any:
     return redirect(url_for("admin_review.feedback"))
 
 
+@bp.post("/feedback/<int:feedback_id>/dismiss")
+@admin_required
+def dismiss(feedback_id: int) -> Any:
+    api_action(
+        "POST", f"/admin/feedback/{feedback_id}/dismiss", failed="Not dismissed",
+        done="Feedback dismissed: it makes no product, and its photo may expire.",
+    )  # fmt: skip
+    return redirect(url_for("admin_review.feedback"))
+
+
 @bp.get("/logs")
 @admin_required
 def logs() -> Any:

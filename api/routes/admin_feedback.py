@@ -24,6 +24,7 @@ from common.image_store import ImageStore
 from common.orm import (
     BATCH_DONE,
     FEEDBACK_ACCEPTED,
+    FEEDBACK_DISMISSED,
     FEEDBACK_NEW,
     Feedback,
     IngestionBatch,
@@ -55,8 +56,8 @@ def list_feedback() -> dict[str, Any]:
         query = query.where(Feedback.is_correct == is_correct)
     status = arg("status", str)
     if status is not None:
-        if status not in (FEEDBACK_NEW, FEEDBACK_ACCEPTED):
-            raise ApiError(400, "invalid_query", "status is new or accepted.")
+        if status not in (FEEDBACK_NEW, FEEDBACK_ACCEPTED, FEEDBACK_DISMISSED):
+            raise ApiError(400, "invalid_query", "status is new, accepted or dismissed.")
         query = query.where(Feedback.status == status)
     version = arg("model_version", str)
     if version is not None:
@@ -104,12 +105,12 @@ def _photo_json(photo: str | None, store: ImageStore) -> dict[str, Any]:
     resp=responses({200: FeedbackOut}, *ADMIN, 404, 409), tags=["feedback"], security=BEARER
 )
 def accept(feedback_id: str) -> tuple[dict[str, Any], int]:
-    """Turn a corrected verdict into a labelled product of the ``feedback`` batch."""
-    if not feedback_id.isdigit() or len(feedback_id) > 18:
-        raise ApiError(404, "not_found", f"No feedback with id {feedback_id!r}.")
+    """Turn a corrected verdict into a labelled product of the ``feedback`` batch (a
+    dismissed one too, while its photo is kept)."""
+    row_id = _feedback_id(feedback_id)
     svc = services()
     try:
-        return _accept(svc, int(feedback_id))
+        return _accept(svc, row_id)
     except IntegrityError:
         # Another admin made this prediction's product meanwhile (a database without row
         # locks): nothing was stored here.
@@ -188,6 +189,35 @@ def _accept(svc: Services, feedback_id: int) -> tuple[dict[str, Any], int]:
             subject=product.productid,
         )
         return feedback_json(row), 200
+
+
+@bp.post("/feedback/<feedback_id>/dismiss")
+@spec.validate(
+    resp=responses({200: FeedbackOut}, *ADMIN, 404, 409), tags=["feedback"], security=BEARER
+)
+def dismiss(feedback_id: str) -> tuple[dict[str, Any], int]:
+    """Close a verdict without making a product: it no longer keeps its photo from expiring.
+    An accepted verdict is a product already (409)."""
+    row_id = _feedback_id(feedback_id)
+    with services().sessions.begin() as session:
+        row = session.get(Feedback, row_id, with_for_update=True)
+        if row is None:
+            raise ApiError(404, "not_found", f"No feedback with id {row_id}.")
+        if row.status == FEEDBACK_ACCEPTED:
+            raise ApiError(409, "already_accepted", "This feedback is already a product.")
+        if row.status != FEEDBACK_DISMISSED:
+            row.status = FEEDBACK_DISMISSED
+            add_event(
+                session, "ingestion", f"feedback {row.id} dismissed",
+                actor=g.admin.username, subject=str(row.id),
+            )  # fmt: skip
+        return feedback_json(row), 200
+
+
+def _feedback_id(text: str) -> int:
+    if not text.isdigit() or len(text) > 18:
+        raise ApiError(404, "not_found", f"No feedback with id {text!r}.")
+    return int(text)
 
 
 def _feedback_batch(session: Session) -> IngestionBatch:

@@ -24,7 +24,7 @@ from api.spec import BEARER, USER, guarded_by, json_body, responses, spec
 from common import feedback_csv
 from common.categories import CATEGORIES
 from common.image_store import ImageStore
-from common.orm import Feedback, PredictionRecord, User
+from common.orm import FEEDBACK_DISMISSED, FEEDBACK_NEW, Feedback, PredictionRecord, User
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("feedback", __name__)
@@ -143,6 +143,8 @@ def _upsert(
                 for name, value in values.items():
                     if value is not None or name in ("correct_category", "confidence"):
                         setattr(row, name, value)
+                if row.status == FEEDBACK_DISMISSED:  # a new verdict is reviewed again
+                    row.status = FEEDBACK_NEW
                 row.updated_at = datetime.now(UTC)
             return row, created
         except IntegrityError:

@@ -191,3 +191,50 @@ def test_no_photo_is_kept_when_retention_is_zero(
         assert record is not None and record.image_sha256 == hashlib.sha256(photo).hexdigest()
         assert (record.photo_hash, record.photo_bytes) == (None, None)
     assert not any(p.is_file() for p in settings.images_path.rglob("*"))
+
+
+def test_a_dismissed_flag_lets_its_photo_expire_and_a_new_verdict_reopens_it(
+    client: FlaskClient,
+    svc: Services,
+    fake_worker: Any,
+    alice: dict[str, str],
+    admin: dict[str, str],
+) -> None:
+    photo = synthetic.jpeg(2583, seed=9, size=48)
+    digest = hashlib.sha256(photo).hexdigest()
+    prediction_id = predict(client, alice, photo)
+    drain(svc)
+    feedback_id = flag(client, alice, prediction_id)
+    later = datetime.now(UTC) + timedelta(days=31)
+    assert remove_expired_photos(svc.settings, svc.sessions, later) == {"unlinked": 0, "removed": 0}
+
+    dismissed = client.post(f"/admin/feedback/{feedback_id}/dismiss", headers=admin)
+    assert dismissed.status_code == 200 and dismissed.get_json()["status"] == "dismissed"
+    listed = client.get("/admin/feedback?status=dismissed", headers=admin).get_json()["items"]
+    assert [row["id"] for row in listed] == [feedback_id]
+    assert remove_expired_photos(svc.settings, svc.sessions, later) == {"unlinked": 1, "removed": 1}
+    assert digest not in ImageStore(svc.settings.images_path)
+
+    again = client.post(
+        "/feedback",
+        json={"prediction_id": prediction_id, "is_correct": False, "correct_category": 2582},
+        headers=alice,
+    )
+    assert again.status_code == 200 and again.get_json()["status"] == "new"
+
+
+def test_an_accepted_flag_cannot_be_dismissed(
+    client: FlaskClient,
+    svc: Services,
+    fake_worker: Any,
+    alice: dict[str, str],
+    admin: dict[str, str],
+) -> None:
+    prediction_id = predict(client, alice, synthetic.jpeg(2583, seed=10, size=48))
+    drain(svc)
+    feedback_id = flag(client, alice, prediction_id)
+    assert client.post(f"/admin/feedback/{feedback_id}/accept", headers=admin).status_code == 200
+    refused = client.post(f"/admin/feedback/{feedback_id}/dismiss", headers=admin)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "already_accepted"
+    assert client.post("/admin/feedback/12345/dismiss", headers=admin).status_code == 404
+    assert client.post(f"/admin/feedback/{feedback_id}/dismiss", headers=alice).status_code == 403

@@ -195,6 +195,32 @@ def test_the_review_page_shows_the_flagged_photo_and_accepts_it(visit, site):
     assert re.fullmatch(r"[0-9.]+ (Bytes|kB|MB|GB)", used) and used != "0 Bytes", used
 
 
+def test_the_review_page_dismisses_a_flag(visit):
+    from tests.waiting import wait_for
+
+    b = visit(SHOPPER)
+    page = b.go("/")
+    classify(page, "Parasol deporte a rayures")
+    page.get_by_text("Wrong category?").click()
+    page.get_by_label("Category", exact=True).select_option("2582")
+    page.get_by_role("button", name="Send the right category").click()
+    assert "Thank you" in page.locator(".flash.success").inner_text()
+
+    admin = visit(ADMIN)
+    flagged = "#feedback tbody tr:has-text('Meubles d')"
+
+    def listed() -> Any:
+        found = admin.go("/admin/feedback?status=new").locator(flagged)
+        return found.first if found.count() else None
+
+    wait_for(listed, 30, "the flag on the review page").get_by_role(
+        "button", name="Dismiss"
+    ).click()
+    assert "Feedback dismissed" in admin.page.locator(".flash.success").inner_text()
+    dismissed = admin.go("/admin/feedback?status=dismissed").locator("#feedback tbody")
+    assert "Meubles d" in dismissed.inner_text() and "dismissed" in dismissed.inner_text()
+
+
 def upload_files(tmp_path: Path) -> tuple[Path, Path]:
     from tests.trainer.synthetic import products
 

@@ -3,6 +3,7 @@ from enum import StrEnum
 
 class FeedbackQueryStatusType0(StrEnum):
     ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
     NEW = "new"
 
     def __str__(self) -> str:

@@ -76,7 +76,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Error | FeedbackOut]:
-    """Turn a corrected verdict into a labelled product of the ``feedback`` batch.
+    """Turn a corrected verdict into a labelled product of the ``feedback`` batch (a dismissed one too,
+    while its photo is kept).
 
     Args:
         feedback_id (str):
@@ -105,7 +106,8 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Error | FeedbackOut | None:
-    """Turn a corrected verdict into a labelled product of the ``feedback`` batch.
+    """Turn a corrected verdict into a labelled product of the ``feedback`` batch (a dismissed one too,
+    while its photo is kept).
 
     Args:
         feedback_id (str):
@@ -129,7 +131,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Error | FeedbackOut]:
-    """Turn a corrected verdict into a labelled product of the ``feedback`` batch.
+    """Turn a corrected verdict into a labelled product of the ``feedback`` batch (a dismissed one too,
+    while its photo is kept).
 
     Args:
         feedback_id (str):
@@ -156,7 +159,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Error | FeedbackOut | None:
-    """Turn a corrected verdict into a labelled product of the ``feedback`` batch.
+    """Turn a corrected verdict into a labelled product of the ``feedback`` batch (a dismissed one too,
+    while its photo is kept).
 
     Args:
         feedback_id (str):
