@@ -40,6 +40,7 @@ from api.services.callbacks import CallbackDispatcher
 from api.services.collector import AnswerCollector
 from api.services.ratelimit import LoginLimiter, PredictQuota
 from api.services.recorder import PredictionLog, Recorder
+from common import job_events
 from common.db import init_db, session_factory
 from common.orm import User
 from common.redis_client import connect
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, record_predictions: bool = T
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     sessions = session_factory(_migrated_engine(settings))
+    job_events.install(settings, sessions)  # jobs this process fails end up recorded here
     client = connect(settings)
     blocking = connect(settings, blocking_s=settings.predict_timeout_s)
     predictions = PredictionLog(client)

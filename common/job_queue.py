@@ -3,29 +3,42 @@
 The API (admin requests), the trainer's schedule and its alerts all queue jobs
 here: by dotted name from ``keys.TRAINING_JOBS``, with the callbacks that record
 how each ends (``common.job_events``). At most one retrain is queued or running:
-it holds ``keys.TRAINING_LOCK`` from being queued until it ends.
+it holds ``keys.TRAINING_LOCK`` from being queued until it ends, and its liveness
+beat keeps the lock from expiring while it runs.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import redis
-from rq import Queue
+from rq import Queue, Retry
 from rq.callbacks import Callback
 from rq.job import Job
 from sqlalchemy.orm import Session, sessionmaker
 
-from common import job_events, keys
+from common import job_events, job_liveness, keys
 from common.events import record_event
 from common.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 SCHEDULER = "scheduler"
+
+IMPORT_RETRIES = 2
+"""Runs of an import after its first one fails (a trainer that died mid-import): the
+staged upload the admin was told was accepted stays until the last. No interval: the
+trainer runs no RQ scheduler to requeue a delayed retry."""
+
+CLAIM_GRACE_S = 60
+"""How long a claimed slot is kept for a job its claimer has not queued yet."""
+
+_REFRESH = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
 
 
 def enqueue_job(
@@ -60,22 +73,22 @@ def enqueue_job(
         description=f"{kind} requested by {actor}{f': {reason}' if reason else ''}"[:500],
         on_success=Callback(job_events.SUCCESS),
         on_failure=Callback(job_events.FAILURE),
+        retry=Retry(max=IMPORT_RETRIES, enqueue_at_front=at_front) if kind == "import" else None,
     )
 
 
-def claim_training_slot(
-    connection: redis.Redis,
-    settings: Settings,
-    job_id: str,
-    holder_active: Callable[[str], bool] = lambda _holder: True,
-) -> str | None:
+def training_slot_ttl(settings: Settings) -> int:
+    """How long the slot lasts unless refreshed: past a retrain's own time limit."""
+    return settings.retrain_timeout_s + 3600
+
+
+def claim_training_slot(connection: redis.Redis, settings: Settings, job_id: str) -> str | None:
     """Take the training slot for ``job_id``; None once taken, else the holder's id.
 
-    A holder that ``holder_active`` says has ended (its callbacks never ran: a
-    crash) is evicted. The slot outlives a job's own time limit only if
-    everything else failed.
+    A holder that is no longer queued or running (its callbacks never ran), or whose
+    trainer stopped beating, is failed and evicted (``common.job_liveness``).
     """
-    ttl = settings.retrain_timeout_s + 3600
+    ttl = training_slot_ttl(settings)
     for _ in range(3):
         if connection.set(keys.TRAINING_LOCK, job_id, nx=True, ex=ttl):
             return None
@@ -83,10 +96,26 @@ def claim_training_slot(
         if current is None:
             continue
         holder = current.decode() if isinstance(current, bytes) else str(current)
-        if holder_active(holder):
+        if job_liveness.is_active(connection, settings, holder) or _just_claimed(
+            connection, settings
+        ):
             return holder
         job_events.release_training_slot(connection, holder)
     return "unknown"  # lost every race: someone else is starting one right now
+
+
+def _just_claimed(connection: redis.Redis, settings: Settings) -> bool:
+    """Whether the slot was taken (or refreshed) within ``CLAIM_GRACE_S``: a holder whose
+    job does not exist yet is then still being queued, not lost."""
+    left = int(connection.ttl(keys.TRAINING_LOCK))  # type: ignore[arg-type]
+    return left > training_slot_ttl(settings) - CLAIM_GRACE_S
+
+
+def refresh_training_slot(connection: redis.Redis, settings: Settings, job_id: str) -> bool:
+    """Extend the slot's TTL if ``job_id`` still holds it; True when it did."""
+    return bool(
+        connection.eval(_REFRESH, 1, keys.TRAINING_LOCK, job_id, training_slot_ttl(settings))
+    )
 
 
 def queue_retrain(

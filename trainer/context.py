@@ -2,7 +2,8 @@
 
 ``python -m trainer`` builds one ``TrainerContext`` per process and hands it to
 commands, jobs and the scheduler; the RQ worker installs it, so jobs (module
-functions RQ calls by name) reach it with ``current()``. Migrations run once, here.
+functions RQ calls by name) reach it with ``current()``, and so do the callbacks that
+record how each job ended (``common.job_events``). Migrations run once, here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import redis
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
+from common import job_events
 from common.db import init_db, session_factory
 from common.settings import Settings
 
@@ -55,9 +57,13 @@ _installed: TrainerContext | None = None
 
 
 def install(context: TrainerContext | None) -> None:
-    """Make ``context`` the one this process's jobs use (None removes it)."""
+    """Make ``context`` the one this process's jobs and job callbacks use (None removes it)."""
     global _installed
     _installed = context
+    if context is None:
+        job_events.uninstall()
+    else:
+        job_events.install(context.settings, context.sessions)
 
 
 def current() -> TrainerContext:

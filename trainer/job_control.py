@@ -1,9 +1,10 @@
 """What every job of the training queue gets: liveness, cancellation, metrics, log context.
 
 ``@supervised(kind)`` wraps a job function of ``trainer.jobs``: while it runs, a
-thread refreshes a liveness key (a missing key means the trainer died, and the API
-marks the job failed), and ``report`` both publishes progress in ``job.meta`` and
-stops the job if an admin canceled it.
+thread refreshes a liveness key (a missing key means the trainer died, and the job
+is marked failed) and, for a retrain, the training slot it holds; ``report``
+publishes progress in ``job.meta`` and, unless told the job is past the point where
+stopping is safe (``cancelable=False``), stops the job if an admin canceled it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import redis
 from rq import get_current_job
 
 from common import keys
+from common.job_queue import refresh_training_slot
 from common.logs import log_context
+from common.settings import Settings
 from trainer.context import current
 
 logger = logging.getLogger(__name__)
@@ -39,14 +42,18 @@ def raise_if_canceled() -> None:
         raise JobCanceled(f"job {job.id} was canceled by an admin")
 
 
-def report(**values: Any) -> None:
-    """Merge ``values`` into the running job's meta, then stop if it was canceled."""
+def report(*, cancelable: bool = True, **values: Any) -> None:
+    """Merge ``values`` into the running job's meta, then stop if it was canceled.
+
+    ``cancelable=False`` publishes only: the job is past its point of no return.
+    """
     job = get_current_job()
     if job is None:
         return
     job.meta.update(values, updated_at=time.time())
     job.save_meta()
-    raise_if_canceled()  # progress reports are where a canceled job stops
+    if cancelable:
+        raise_if_canceled()  # progress reports are where a canceled job stops
 
 
 def supervised(kind: str) -> Callable[[JobFunction], JobFunction]:
@@ -71,7 +78,7 @@ def _observed(kind: str, job: Any, func: JobFunction, params: Params) -> dict[st
 
     started, outcome = time.monotonic(), "failed"
     try:
-        result = _alive_while(job, func, params)
+        result = _alive_while(kind, job, func, params)
         outcome = "finished"
         return result
     except JobCanceled:
@@ -82,11 +89,13 @@ def _observed(kind: str, job: Any, func: JobFunction, params: Params) -> dict[st
         JOB_OUTCOMES.labels(kind, outcome).inc()
 
 
-def _alive_while(job: Any, func: JobFunction, params: Params) -> dict[str, Any]:
+def _alive_while(kind: str, job: Any, func: JobFunction, params: Params) -> dict[str, Any]:
     stop = threading.Event()
-    ttl_s = current().settings.job_alive_ttl_s
     beat = threading.Thread(
-        target=_beat, args=(job.connection, job.id, ttl_s, stop), daemon=True, name="job-alive"
+        target=_beat,
+        args=(job.connection, job.id, current().settings, kind == "retrain", stop),
+        daemon=True,
+        name="job-alive",
     )
     beat.start()
     try:
@@ -97,12 +106,22 @@ def _alive_while(job: Any, func: JobFunction, params: Params) -> dict[str, Any]:
         beat.join(timeout=5)
 
 
-def _beat(connection: redis.Redis, job_id: str, ttl_s: int, stop: threading.Event) -> None:
+def _beat(
+    connection: redis.Redis, job_id: str, settings: Settings, training: bool, stop: threading.Event
+) -> None:
     # A beat every third of the TTL: two can be lost before the job looks dead.
     while True:
-        try:
-            connection.set(keys.job_alive(job_id), "1", ex=ttl_s)
-        except redis.RedisError as exc:
-            logger.warning("job %s: liveness beat failed: %s", job_id, exc)
-        if stop.wait(ttl_s / 3):
+        beat(connection, job_id, settings, training=training)
+        if stop.wait(settings.job_alive_ttl_s / 3):
             return
+
+
+def beat(connection: redis.Redis, job_id: str, settings: Settings, *, training: bool) -> None:
+    """One liveness beat of ``job_id``; a retrain (``training``) also keeps its slot held."""
+    try:
+        connection.set(keys.job_alive(job_id), "1", ex=settings.job_alive_ttl_s)
+        if training:
+            # Its TTL was set when queued: a long wait or run must not let it lapse.
+            refresh_training_slot(connection, settings, job_id)
+    except redis.RedisError as exc:
+        logger.warning("job %s: liveness beat failed: %s", job_id, exc)

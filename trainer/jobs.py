@@ -40,7 +40,9 @@ def retrain(params: dict[str, Any] | None = None) -> dict[str, Any]:
     training_recipe, model_params = recipe.resolve(ctx.settings.tuned_params_path, params)
 
     def progress(stage: str, epoch: int | None, metrics: dict[str, Any]) -> None:
-        report(stage=stage, epoch=epoch, metrics=metrics)
+        # A cancel seen once the version is written would lose a version that exists.
+        cancelable = stage not in pipeline.WRITTEN_STAGES
+        report(stage=stage, epoch=epoch, metrics=metrics, cancelable=cancelable)
 
     result = pipeline.train(ctx, training_recipe, model_params, request, progress=progress)
     return result.to_dict()

@@ -49,6 +49,9 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int | None, dict[str, Any]], None]
 """(stage, epoch or None, metrics so far)."""
 
+WRITTEN_STAGES = frozenset({"export", "done"})
+"""Stages reported once the version is written: a run must not be canceled from here on."""
+
 DEFAULT_REPLAY = 2000
 """Older products replayed beside the recent ones when retraining on recent data."""
 

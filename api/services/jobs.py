@@ -1,35 +1,29 @@
 """Admin jobs on the trainer's RQ queue: enqueue, describe, cancel, and the one training slot.
 
 Jobs are enqueued by dotted name through ``common.job_queue`` (the API never
-imports the trainer). A running job keeps a liveness key fresh;
-when that key is gone the trainer died, and the job is failed here through
-RQ's own abandoned-job path, which also runs the job's failure callback.
+imports the trainer). A running job keeps a liveness key fresh; when that key is
+gone the trainer died, and reading the job fails it (``common.job_liveness``)
+through RQ's own abandoned-job path, which also runs the job's failure callback.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
-from rq.registry import StartedJobRegistry
-from rq.timeouts import TimerDeathPenalty
 
 from api.errors import ApiError
 from api.services import Services
-from common import job_events, keys
+from common import job_events, job_liveness, keys
 from common.events import record_event
 from common.job_queue import claim_training_slot, enqueue_job, queue_retrain
 
 logger = logging.getLogger(__name__)
 
-ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
-JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+ACTIVE = job_liveness.ACTIVE
 PROGRESS_KEYS = ("stage", "epoch", "metrics", "done", "total", "updated_at")
 
 
@@ -54,12 +48,7 @@ def enqueue(
 def start_retrain(svc: Services, params: dict[str, Any], actor: str) -> Job:
     """Queue a retrain unless one is queued or running (409 naming it)."""
     job_id = uuid.uuid4().hex
-
-    def active(holder_id: str) -> bool:
-        holder = _fetch_or_none(svc, holder_id)
-        return holder is not None and _status(svc, holder) in ACTIVE
-
-    holder = claim_training_slot(svc.redis, svc.settings, job_id, active)
+    holder = claim_training_slot(svc.queue.connection, svc.settings, job_id)
     if holder is not None:
         raise ApiError(
             409, "training_in_progress",
@@ -70,50 +59,15 @@ def start_retrain(svc: Services, params: dict[str, Any], actor: str) -> Job:
 
 
 def fetch(svc: Services, job_id: str) -> Job:
-    job = _fetch_or_none(svc, job_id)
+    job = job_liveness.fetch(svc.queue.connection, job_id)
     if job is None:
         raise ApiError(404, "not_found", f"No job with id '{job_id}'.")
     return job
 
 
-def _fetch_or_none(svc: Services, job_id: str) -> Job | None:
-    if not JOB_ID.match(job_id):
-        return None
-    try:
-        return Job.fetch(job_id, connection=svc.queue.connection)
-    except NoSuchJobError:
-        return None
-
-
 def _status(svc: Services, job: Job) -> JobStatus:
     """The job's status, after failing it if its trainer is gone."""
-    status = job.get_status(refresh=True)
-    if status == JobStatus.STARTED and _abandoned(svc, job):
-        _fail_abandoned(svc, job)
-        status = job.get_status(refresh=True)
-    return status
-
-
-def _abandoned(svc: Services, job: Job) -> bool:
-    if svc.redis.exists(keys.job_alive(job.id)):
-        return False
-    started = job.started_at.replace(tzinfo=UTC).timestamp() if job.started_at else time.time()
-    # The first beat comes as the job starts; allow it one TTL to appear.
-    return time.time() - started > svc.settings.job_alive_ttl_s
-
-
-def _fail_abandoned(svc: Services, job: Job) -> None:
-    # RQ fails a started job once its registry entry expires; expire ours now.
-    # Timer, not signal, time limits for the failure callback: this is not the main thread.
-    registry = StartedJobRegistry(
-        job.origin, connection=svc.queue.connection, death_penalty_class=TimerDeathPenalty
-    )
-    members: list[bytes] = svc.queue.connection.zrange(registry.key, 0, -1)  # type: ignore[assignment]
-    for member in members:
-        if member.decode().split(":", 1)[0] == job.id:
-            svc.queue.connection.zadd(registry.key, {member: 0}, xx=True)
-    registry.cleanup(timestamp=1)
-    logger.warning("job %s: its trainer stopped beating; marked failed", job.id)
+    return job_liveness.status(svc.queue.connection, svc.settings, job)
 
 
 def status_fields(status: str) -> dict[str, str]:
@@ -156,13 +110,11 @@ def cancel(svc: Services, job: Job, actor: str) -> dict[str, Any]:
     if status not in ACTIVE:
         raise ApiError(409, "job_finished", f"Job {job.id} is already {status.value}.")
     svc.redis.set(keys.job_cancel(job.id), actor, ex=svc.settings.job_result_ttl_s)
-    if status != JobStatus.STARTED:
-        try:
-            job.cancel()
-        except InvalidJobOperation:
-            pass  # it started meanwhile: the cancel key stops it
-        else:
-            job_events.release_training_slot(svc.redis, job.id)
+    # Taken off the queue first: a job a worker took meanwhile keeps running until the
+    # cancel key stops it, still failed by RQ if its trainer dies.
+    if status != JobStatus.STARTED and (status != JobStatus.QUEUED or svc.queue.remove(job)):
+        job.cancel()  # it never runs: no callback will clean up after it
+        job_events.clean_up(job, svc.queue.connection)
     record_event(
         svc.sessions,
         "training" if job.meta.get("kind") == "retrain" else "ingestion",

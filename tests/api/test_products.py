@@ -83,6 +83,20 @@ def test_a_bulk_upload_is_staged_and_queued(client, svc, admin):
     assert (staged / "images" / "a.jpg").read_bytes() == image_bytes()
 
 
+def test_a_canceled_upload_is_removed_before_it_runs(client, svc, admin):
+    response = upload(client, admin, csv=PRODUCTS_CSV.encode())
+    assert response.status_code == 202, response.get_json()
+    status_url = response.get_json()["status_url"]
+    staged = (
+        svc.settings.uploads_path
+        / client.get(status_url, headers=admin).get_json()["params"]["path"].rsplit("/", 1)[-1]
+    )
+    assert staged.is_dir()
+    canceled = client.post(f"{status_url}/cancel", headers=admin)
+    assert canceled.status_code == 202 and canceled.get_json()["status"] == "canceled"
+    assert not staged.exists() and nothing_stored(svc)
+
+
 def test_the_challenge_layout_is_accepted(client, svc, admin):
     x = b",designation,description,productid,imageid\n0,Piscine,,11,21\n"
     y = b",prdtypecode\n0,2583\n"

@@ -6,19 +6,20 @@ import json
 from dataclasses import replace
 
 import pytest
-from rq import Queue, SimpleWorker
-from rq.job import JobStatus
+from rq import Queue, SimpleWorker, get_current_job
+from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
-from common import model_store
+from common import keys, model_store
 from common.db import init_db, session_factory
+from common.job_queue import enqueue_retrain
 from common.orm import ModelVersionRecord, Product
 from common.settings import load_settings
 from model_service.fusion import ProductInput
 from model_service.runtime import IMAGE_FILES, SERVING_FILE, TEXT_FILE, load_predictor
 from tests.conftest import VGG16_WEIGHTS
 from tests.trainer import synthetic
-from trainer import context, recipe
+from trainer import context, pipeline, recipe
 from trainer.__main__ import main
 
 WEIGHTS = str(VGG16_WEIGHTS) if VGG16_WEIGHTS.is_file() else "random"
@@ -64,6 +65,64 @@ def test_import_and_retrain_jobs_report_progress_in_job_meta(env, redis_client, 
     assert model_store.production_version(env.models_path) == "v1"
     assert bad.get_status(refresh=True) == JobStatus.FAILED  # the worker survived it
     assert "epochz" in bad.latest_result().exc_string
+
+
+def _cancel_after(real):
+    """``real``, after which an admin cancels the job running it."""
+
+    def run(*args, **kwargs):
+        result = real(*args, **kwargs)
+        job = get_current_job()
+        job.connection.set(keys.job_cancel(job.id), "root")
+        return result
+
+    return run
+
+
+def test_a_retrain_stops_on_cancel_until_its_version_is_written(
+    env, redis_client, tmp_path, monkeypatch
+):
+    source = synthetic.write_shared(tmp_path / "src", synthetic.products(per_class=20))
+    queue = Queue(env.training_queue, connection=redis_client)
+    queue.enqueue("trainer.jobs.import_products", {"path": str(source)})
+    SimpleWorker([queue], connection=redis_client).work(burst=True)
+    ctx = context.current()
+    tiny = synthetic.TINY_PARAMS.to_dict() | {"min_count": 1, "warmup_fraction": 0.0}
+    params = {**tiny, "epochs": 2, "image_epochs": 1, "batch_size": 16, "learning_rate": 1e-2,
+              "promote": "always"}  # fmt: skip
+
+    # Canceled at "save": nothing is written, and the slot is free again.
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "evaluate_candidate", _cancel_after(pipeline.evaluate_candidate))
+        stopped = enqueue_retrain(env, redis_client, ctx.sessions, "test", params)
+        assert stopped is not None
+        SimpleWorker([queue], connection=redis_client).work(burst=True)
+    job = Job.fetch(stopped, connection=redis_client)
+    assert job.get_status() == JobStatus.FAILED
+    assert "JobCanceled" in job.latest_result().exc_string
+    assert job.meta["stage"] == "save"
+    assert model_store.list_versions(env.models_path) == []
+    assert not list(env.models_path.glob(".staging-*"))
+    with ctx.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ModelVersionRecord)) == 0
+
+    # Canceled once the version is written: the run ends as it would have, result kept.
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "write_version", _cancel_after(pipeline.write_version))
+        kept = enqueue_retrain(env, redis_client, ctx.sessions, "test", params)
+        assert kept is not None
+        SimpleWorker([queue], connection=redis_client).work(burst=True)
+    job = Job.fetch(kept, connection=redis_client)
+    assert redis_client.exists(keys.job_cancel(kept))  # the cancel was asked for
+    assert job.get_status() == JobStatus.FINISHED, job.latest_result().exc_string
+    assert job.return_value()["version"] == "v1" and job.return_value()["promoted"]
+    assert job.meta["stage"] == "done"
+    assert model_store.production_version(env.models_path) == "v1"
+    assert (env.models_path / "v1" / SERVING_FILE).is_file()
+    with ctx.sessions() as s:
+        names = s.scalars(select(ModelVersionRecord.name)).all()
+    assert names == ["v1"]
+    assert redis_client.get(keys.TRAINING_LOCK) is None
 
 
 def test_cli_import_and_errors(env, tmp_path, capsys):
