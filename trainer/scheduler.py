@@ -1,5 +1,5 @@
-"""The trainer's schedule: live checks, scheduled evaluation, periodic retraining, and the
-retention of prediction photos.
+"""The trainer's schedule: live checks, scheduled evaluation, periodic retraining, the
+retention of prediction photos, and the removal of what killed processes left behind.
 
 A daemon thread beside the RQ worker (``python -m trainer worker``). Every task
 has a period; the first trainer to take a task's Redis slot (``SET NX EX
@@ -24,7 +24,7 @@ from common.alerts import Alerter
 from common.job_queue import SCHEDULER, enqueue_job, enqueue_retrain
 from common.orm import Product
 from common.registry import production_record
-from trainer import retention
+from trainer import leftovers, retention
 from trainer.context import TrainerContext
 
 logger = logging.getLogger(__name__)
@@ -78,6 +78,8 @@ class Scheduler:
             done["retrain_job"] = self.periodic_retrain()
         if self._due("photo_retention", retention.PERIOD_S):
             done["photo_retention"] = retention.remove_expired_photos(s, self.sessions)
+        if self._due("leftovers", leftovers.PERIOD_S):
+            done["leftovers"] = leftovers.remove_leftovers(s)
         return done
 
     def new_products(self) -> int:
