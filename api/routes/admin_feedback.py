@@ -16,7 +16,7 @@ from api.guards import guard_admin_blueprint
 from api.queries import arg, boolean, integer, paginate, timestamp
 from api.schemas import FeedbackOut, FeedbackPage, FeedbackQuery
 from api.services import Services, services
-from api.services.feedback import feedback_json, is_classified_text
+from api.services.feedback import feedback_json, is_classified_text, not_recorded
 from api.services.photos import photo_of
 from api.spec import ADMIN, BEARER, responses, spec
 from common.events import add_event
@@ -137,12 +137,7 @@ def _accept(svc: Services, feedback_id: int) -> tuple[dict[str, Any], int]:
         if label is None:
             raise ApiError(409, "no_label", "This feedback names no right category.")
         if record is None:
-            raise ApiError(
-                409,
-                "not_recorded",
-                "The prediction is not recorded yet; retry in a moment.",
-                headers={"Retry-After": "1"},
-            )
+            raise not_recorded()
         # Again here for rows written before feedback checked text against a prediction
         # without text: only what was classified becomes a product (missing text is no lie).
         for name in ("designation", "description"):

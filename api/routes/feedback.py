@@ -18,7 +18,7 @@ from api.errors import ApiError
 from api.guards import require_user
 from api.schemas import FeedbackOut, NewFeedback
 from api.services import Services, services
-from api.services.feedback import feedback_json, is_classified_text
+from api.services.feedback import feedback_json, is_classified_text, not_recorded
 from api.services.predictions import read_prediction
 from api.spec import BEARER, USER, guarded_by, json_body, responses, spec
 from common import feedback_csv
@@ -98,14 +98,7 @@ def _outcome(svc: Services, prediction_id: str, answer: dict[str, Any]) -> dict[
     with svc.sessions() as session:
         record = session.get(PredictionRecord, prediction_id)
     if record is None:
-        # The recorder writes the record a moment after the answer; without it neither the
-        # photo nor the text could be checked.
-        raise ApiError(
-            409,
-            "not_recorded",
-            "The prediction is not recorded yet; retry in a moment.",
-            headers={"Retry-After": "1"},
-        )
+        raise not_recorded()
     return {
         "model_version": answer.get("model_version"),
         "predicted_category": (answer.get("category") or {}).get("code"),

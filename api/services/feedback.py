@@ -5,7 +5,19 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from api.errors import ApiError
 from common.orm import Feedback
+
+
+def not_recorded() -> ApiError:
+    """409 for a prediction the recorder has not written yet (it does a moment after the
+    answer): without its record neither its photo nor its text can be checked."""
+    return ApiError(
+        409,
+        "not_recorded",
+        "The prediction is not recorded yet; retry in a moment.",
+        headers={"Retry-After": "1"},
+    )
 
 
 def is_classified_text(text: str | None, digest: str | None) -> bool:
