@@ -14,6 +14,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+import time
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -97,7 +98,7 @@ def post(
     try:
         # The socket is ours, so http.client never resolves the name again; the
         # connection still names the host in the Host header, TLS SNI and cert check.
-        connection.sock = _connect(target, deadline, timeout_s, tls)
+        connection.sock = _connect(target, deadline, tls)
         connection.request("POST", target.path, body=body, headers=headers)
         # Status line and headers only (http.client bounds their size); the body is
         # never read, so an endless one costs nothing.
@@ -113,14 +114,12 @@ def post(
     return status
 
 
-def _connect(
-    target: Target, deadline: _Deadline, timeout_s: float, tls: ssl.SSLContext
-) -> socket.socket:
+def _connect(target: Target, deadline: _Deadline, tls: ssl.SSLContext) -> socket.socket:
     """A connected (TLS) socket to one of the target's checked addresses."""
     if target.addresses is None:
-        sock = socket.create_connection((target.host, target.port), timeout_s)
+        sock = socket.create_connection((target.host, target.port), deadline.remaining())
     else:
-        sock = _connect_any(target.addresses, target.port, timeout_s)
+        sock = _connect_any(target.addresses, target.port, deadline)
     try:
         deadline.watch(sock)
         if not target.https:
@@ -134,11 +133,11 @@ def _connect(
         raise
 
 
-def _connect_any(addresses: list[str], port: int, timeout_s: float) -> socket.socket:
+def _connect_any(addresses: list[str], port: int, deadline: _Deadline) -> socket.socket:
     error: OSError = OSError("no address")
-    for address in addresses:
+    for address in addresses:  # each in the time the delivery has left
         try:
-            return socket.create_connection((address, port), timeout_s)
+            return socket.create_connection((address, port), deadline.remaining())
         except OSError as exc:
             error = exc
     raise error
@@ -149,6 +148,7 @@ class _Deadline:
     not a receiver that trickles its answer a byte at a time."""
 
     def __init__(self, seconds: float) -> None:
+        self.ends_at = time.monotonic() + seconds
         self.expired = False
         self._done = False
         self._sock: socket.socket | None = None
@@ -156,6 +156,13 @@ class _Deadline:
         self._timer = threading.Timer(seconds, self._cut)
         self._timer.daemon = True
         self._timer.start()
+
+    def remaining(self) -> float:
+        """Seconds left, for a blocking connect (a socket the timer cannot cut yet)."""
+        left = self.ends_at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the delivery ran out of time while connecting")
+        return left
 
     def watch(self, sock: socket.socket) -> None:
         with self._lock:

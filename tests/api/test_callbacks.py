@@ -6,10 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,9 +25,10 @@ from tests.waiting import wait_for
 
 
 class Receiver:
-    """An HTTP server that keeps what it is sent and answers the statuses it is told."""
+    """An HTTP server that keeps what it is sent and answers the statuses it is told
+    (HTTPS with ``tls``, a server context)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.received: list[dict[str, Any]] = []
         self.statuses: list[int] = []
         self.release = threading.Event()
@@ -44,6 +49,8 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -433,3 +440,71 @@ def test_a_name_that_rebinds_after_its_check_is_not_followed(
     assert lookups  # the name was looked up, and each attempt failed without a status
     assert all("status_code" not in a for a in document["attempts"])
     assert "resolves to 127.0.0.1" in document["attempts"][-1]["error"]
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate (and its key) for the name ``hooks.test``."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make the receiver's test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=hooks.test",
+         "-addext", "subjectAltName=DNS:hooks.test"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.parametrize(
+    ("host", "status"), [("hooks.test", "delivered"), ("other.test", "failed")]
+)
+def test_an_https_callback_goes_to_the_checked_address_under_the_host_s_name(
+    make_hooked, certificate, monkeypatch, host, status
+):
+    """A public name (``host`` resolves to a public address, routed here to 127.0.0.1): the
+    delivery dials that address and speaks TLS to the name, whose certificate must match."""
+    _, svc, client, alice, _, secret = make_hooked()
+    cert, key = certificate
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    receiver = Receiver(tls=server_tls)
+    port = receiver.server.server_port
+    svc.callbacks.tls = ssl.create_default_context(cafile=str(cert))  # trusts the test CA
+    public = "93.184.216.34"
+    real_lookup, real_connect = socket.getaddrinfo, socket.create_connection
+    dialled: list[str] = []
+
+    def lookup(name, *args, **kwargs):
+        if name != host:
+            return real_lookup(name, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (public, port))]
+
+    def connect(address, *args, **kwargs):
+        if address[0] != public:
+            return real_connect(address, *args, **kwargs)
+        dialled.append(address[0])  # the public address, routed to the local receiver
+        return real_connect(("127.0.0.1", address[1]), *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    monkeypatch.setattr(socket, "create_connection", connect)
+    try:
+        pid = client.post(
+            "/predict?wait=false",
+            json={"designation": "piscine", "callback_url": f"https://{host}:{port}/hook"},
+            headers=alice,
+        ).get_json()["prediction_id"]
+        settle(svc)
+    finally:
+        receiver.server.shutdown()
+    body = client.get(f"/predictions/{pid}/callback", headers=alice).get_json()
+    assert body["status"] == status and set(dialled) == {public}
+    if status == "failed":  # the certificate names hooks.test, not the host asked for
+        assert not receiver.received
+        assert all("certificate" in a["error"].lower() for a in body["attempts"])
+        return
+    (request,) = receiver.received
+    assert request["headers"]["Host"] == f"{host}:{port}"
+    assert receiver.verify(request, secret)["prediction"]["prediction_id"] == pid
