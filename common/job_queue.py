@@ -78,8 +78,10 @@ def enqueue_job(
 
 
 def training_slot_ttl(settings: Settings) -> int:
-    """How long the slot lasts unless refreshed: past a retrain's own time limit."""
-    return settings.retrain_timeout_s + 3600
+    """How long the slot lasts unless refreshed: a day past a retrain's own time limit, so
+    a retrain waiting behind other jobs keeps it. Only a backstop: a holder that ended or
+    died is evicted by the next claim (``claim_training_slot``)."""
+    return settings.retrain_timeout_s + 24 * 3600
 
 
 def claim_training_slot(connection: redis.Redis, settings: Settings, job_id: str) -> str | None:
