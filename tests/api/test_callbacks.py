@@ -187,6 +187,18 @@ def settle(svc, deliveries: int = 1) -> None:
     wait_for(step, 20, "callbacks settled")
 
 
+def called_back(svc, client, headers, url: str, designation: str = "piscine") -> tuple[str, dict]:
+    """Predict asynchronously with a callback to ``url``, let it settle: the prediction's
+    id and its callback as ``GET /predictions/<id>/callback`` shows it."""
+    pid = client.post(
+        "/predict?wait=false",
+        json={"designation": designation, "callback_url": url},
+        headers=headers,
+    ).get_json()["prediction_id"]
+    settle(svc)
+    return pid, client.get(f"/predictions/{pid}/callback", headers=headers).get_json()
+
+
 def test_the_secret_is_shown_once_and_rotates(client, alice, bob):
     assert client.get("/account/callback-secret", headers=alice).get_json() == {
         "configured": False,
@@ -254,13 +266,7 @@ def test_a_synchronous_prediction_answers_before_its_callback_is_delivered(hooke
 def test_failures_are_retried_with_backoff_and_every_attempt_recorded(hooked, receiver):
     _, svc, client, alice, _, secret = hooked
     receiver.statuses = [500, 503]
-    pid = client.post(
-        "/predict?wait=false",
-        json={"designation": "console", "callback_url": receiver.url},
-        headers=alice,
-    ).get_json()["prediction_id"]
-    settle(svc)
-    body = client.get(f"/predictions/{pid}/callback", headers=alice).get_json()
+    pid, body = called_back(svc, client, alice, receiver.url, "console")
     assert body["status"] == "delivered"
     assert [a["status_code"] for a in body["attempts"]] == [500, 503, 200]
     times = [a["at"] for a in body["attempts"]]
@@ -274,13 +280,7 @@ def test_failures_are_retried_with_backoff_and_every_attempt_recorded(hooked, re
 def test_retries_are_bounded(hooked, receiver):
     _, svc, client, alice, _, _ = hooked
     receiver.statuses = [500] * 10
-    pid = client.post(
-        "/predict?wait=false",
-        json={"designation": "console", "callback_url": receiver.url},
-        headers=alice,
-    ).get_json()["prediction_id"]
-    settle(svc)
-    body = client.get(f"/predictions/{pid}/callback", headers=alice).get_json()
+    pid, body = called_back(svc, client, alice, receiver.url, "console")
     assert body["status"] == "failed" and len(body["attempts"]) == 3  # CALLBACK_MAX_ATTEMPTS
     assert svc.redis.zcard(keys.CALLBACKS_DUE) == 0
 
@@ -367,13 +367,7 @@ def test_the_signature_covers_timestamp_and_body():
 def test_an_endless_body_is_never_read(hooked, raw_receiver):
     _, svc, client, alice, _, _ = hooked
     receiver = raw_receiver(trickle_body)
-    pid = client.post(
-        "/predict?wait=false",
-        json={"designation": "piscine", "callback_url": f"http://127.0.0.1:{receiver.port}/"},
-        headers=alice,
-    ).get_json()["prediction_id"]
-    settle(svc)
-    body = client.get(f"/predictions/{pid}/callback", headers=alice).get_json()
+    _, body = called_back(svc, client, alice, f"http://127.0.0.1:{receiver.port}/")
     assert body["status"] == "delivered"
     assert [a["status_code"] for a in body["attempts"]] == [200]
     wait_for(receiver.hung_up.is_set, 20, "the delivery to hang up on the body")
@@ -384,13 +378,7 @@ def test_an_endless_body_is_never_read(hooked, raw_receiver):
 def test_a_receiver_that_never_finishes_its_headers_is_cut_off(make_hooked, raw_receiver):
     _, svc, client, alice, _, _ = make_hooked(callback_timeout_s=0.5)
     receiver = raw_receiver(trickle_headers)
-    pid = client.post(
-        "/predict?wait=false",
-        json={"designation": "piscine", "callback_url": f"http://127.0.0.1:{receiver.port}/"},
-        headers=alice,
-    ).get_json()["prediction_id"]
-    settle(svc)
-    body = client.get(f"/predictions/{pid}/callback", headers=alice).get_json()
+    _, body = called_back(svc, client, alice, f"http://127.0.0.1:{receiver.port}/")
     assert body["status"] == "failed" and len(body["attempts"]) == 3
     for attempt in body["attempts"]:
         assert "status_code" not in attempt
@@ -491,15 +479,9 @@ def test_an_https_callback_goes_to_the_checked_address_under_the_host_s_name(
     monkeypatch.setattr(socket, "getaddrinfo", lookup)
     monkeypatch.setattr(socket, "create_connection", connect)
     try:
-        pid = client.post(
-            "/predict?wait=false",
-            json={"designation": "piscine", "callback_url": f"https://{host}:{port}/hook"},
-            headers=alice,
-        ).get_json()["prediction_id"]
-        settle(svc)
+        pid, body = called_back(svc, client, alice, f"https://{host}:{port}/hook")
     finally:
         receiver.server.shutdown()
-    body = client.get(f"/predictions/{pid}/callback", headers=alice).get_json()
     assert body["status"] == status and set(dialled) == {public}
     if status == "failed":  # the certificate names hooks.test, not the host asked for
         assert not receiver.received
