@@ -52,13 +52,21 @@ def _events(ctx: TrainerContext, job_id: str) -> list[tuple[str, str]]:
         return [(e.level, e.message) for e in found]
 
 
-def test_a_failed_import_keeps_its_upload_until_its_last_run(ctx, redis_client):
-    staging = _staged(ctx.settings, "upload-1")
+def _queued_import(
+    ctx: TrainerContext, redis_client: redis.Redis, name: str
+) -> tuple[Path, Queue, Job]:
+    """An import of a staged upload, queued as the API queues one (no worker yet)."""
+    staging = _staged(ctx.settings, name)
     queue = Queue(ctx.settings.training_queue, connection=redis_client)
     job = enqueue_job(
         queue, ctx.settings, "import", {"path": str(staging)}, "root",
         timeout_s=60, meta={"staging": str(staging)},
     )  # fmt: skip
+    return staging, queue, job
+
+
+def test_a_failed_import_keeps_its_upload_until_its_last_run(ctx, redis_client):
+    staging, queue, job = _queued_import(ctx, redis_client, "upload-1")
     SimpleWorker([queue], connection=redis_client).work(burst=True, max_jobs=1)
     assert job.get_status(refresh=True) == JobStatus.QUEUED  # queued again
     assert staging.is_dir()
@@ -75,12 +83,7 @@ def test_a_failed_import_keeps_its_upload_until_its_last_run(ctx, redis_client):
 
 
 def test_a_canceled_import_is_not_run_again(ctx, redis_client):
-    staging = _staged(ctx.settings, "upload-2")
-    queue = Queue(ctx.settings.training_queue, connection=redis_client)
-    job = enqueue_job(
-        queue, ctx.settings, "import", {"path": str(staging)}, "root",
-        timeout_s=60, meta={"staging": str(staging)},
-    )  # fmt: skip
+    staging, queue, job = _queued_import(ctx, redis_client, "upload-2")
     redis_client.set(keys.job_cancel(job.id), "root")
 
     SimpleWorker([queue], connection=redis_client).work(burst=True)
